@@ -1,0 +1,53 @@
+# Two commands for a fresh machine: `make annotate` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' pipeline/imr_spacy/__init__.py)
+MODEL_DIR := build/en_imr_pipeline
+PKG_DIR := build/packages
+MODEL_WHEEL := $(PKG_DIR)/en_imr_pipeline-$(VERSION)/dist/en_imr_pipeline-$(VERSION)-py3-none-any.whl
+SOURCES := $(shell find pipeline -name '*.py') $(shell find patterns -name '*.jsonl') configs/pipeline.cfg setup.cfg
+LETTERS := examples/letters
+OUT := out/annotations.jsonl
+
+.PHONY: help venv model install annotate test lint bench clean
+
+help:
+	@echo "make annotate  - set up .venv, build and install en_imr_pipeline, annotate $(LETTERS) -> $(OUT)"
+	@echo "make test      - set up .venv, build and install the package, run the tests"
+	@echo "make model     - assemble and package the pipeline only"
+	@echo "make lint      - ruff"
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(MODEL_WHEEL): $(VENV)/.installed $(SOURCES)
+	rm -rf $(MODEL_DIR) $(PKG_DIR)
+	$(VENV)/bin/spacy assemble configs/pipeline.cfg $(MODEL_DIR) --paths.patterns patterns
+	mkdir -p $(PKG_DIR)
+	$(VENV)/bin/spacy package $(MODEL_DIR) $(PKG_DIR) --name imr_pipeline --version $(VERSION) --build wheel --force
+	$(PIP) install --quiet --force-reinstall --no-deps $(MODEL_WHEEL)
+
+model: $(MODEL_WHEEL)
+
+install: model
+
+annotate: model
+	mkdir -p out
+	$(VENV)/bin/imr annotate $(LETTERS) -o $(OUT)
+
+test: model
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check pipeline tests bench
+	$(VENV)/bin/ruff format --check pipeline tests bench
+
+clean:
+	rm -rf build out

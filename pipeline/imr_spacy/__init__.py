@@ -1,0 +1,29 @@
+"""spaCy components for California workers' compensation IMR determination letters.
+
+Importing the package registers the custom attributes, the tokenizer and every factory.
+"""
+
+from __future__ import annotations
+
+from . import extensions  # noqa: F401  (registers Doc/Span attributes)
+from .case_facts import make_case_facts
+from .context import make_context
+from .decisions import make_decisions
+from .entity_ruler import make_entity_ruler
+from .normalizer import make_normalizer
+from .sections import make_sections
+from .sentences import make_sentencizer
+from .tokenizer import create_imr_tokenizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "create_imr_tokenizer",
+    "make_case_facts",
+    "make_context",
+    "make_decisions",
+    "make_entity_ruler",
+    "make_normalizer",
+    "make_sections",
+    "make_sentencizer",
+]

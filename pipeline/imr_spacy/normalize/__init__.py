@@ -1,0 +1,1 @@
+"""Per-label normalizers: each module exposes ``normalize(span) -> None``."""

@@ -1,0 +1,47 @@
+"""Matching across PDF line wraps without changing the text.
+
+PDF-extracted letters break phrases over lines and blank lines ("Degenerative cervical disk
+\\n\\ndisease"); spaCy keeps such runs of whitespace as SPACE tokens, which would stop a
+phrase or token pattern. ``compact_view`` builds a Doc of the non-space tokens only, so
+matchers see the phrase whole, and ``to_doc_span`` maps a match back to the original Doc:
+offsets always refer to the original text.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from spacy.tokens import Doc
+
+
+class CompactView:
+    """The non-space tokens of a Doc as their own Doc, with the index map back."""
+
+    __slots__ = ("doc", "view", "index")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        index = [t.i for t in doc if not t.is_space]
+        self.index: list[int] | None = None if len(index) == len(doc) else index
+        if self.index is None:
+            self.view = doc
+        else:
+            words = [doc[i].text for i in index]
+            self.view = Doc(doc.vocab, words=words, spaces=[True] * len(words))
+
+    def to_doc(self, start: int, end: int) -> tuple[int, int]:
+        """Token offsets in the view -> token offsets in the original Doc."""
+        if self.index is None:
+            return start, end
+        return self.index[start], self.index[end - 1] + 1
+
+    def to_view(self, i: int) -> int:
+        """Original token index -> view index (the next non-space token for a space)."""
+        if self.index is None:
+            return i
+        return bisect_left(self.index, i)
+
+
+def compact_view(doc: Doc) -> CompactView:
+    """Shorthand for :class:`CompactView`."""
+    return CompactView(doc)
