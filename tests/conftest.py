@@ -16,7 +16,9 @@ SEED_TEXT = LETTERS / "000_0a0da20b1dcb1a45.txt"
 
 def assemble() -> Language:
     """The pipeline as ``spacy assemble configs/pipeline.cfg`` builds it."""
-    config = spacy.util.load_config(ROOT / "configs" / "pipeline.cfg", overrides={"paths.patterns": str(ROOT / "patterns")})
+    config = spacy.util.load_config(
+        ROOT / "configs" / "pipeline.cfg", overrides={"paths.patterns": str(ROOT / "patterns")}
+    )
     nlp = spacy.util.load_model_from_config(config, auto_fill=True)
     nlp.initialize()
     return nlp

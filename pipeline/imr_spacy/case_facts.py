@@ -5,9 +5,14 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .tables import Tables, TablesMixin
 
-class IMRCaseFacts:
+
+class IMRCaseFacts(TablesMixin):
     """Patient age and sex, injury date, UR denial date, reviewer specialty, case number."""
+
+    def __init__(self) -> None:
+        self.tables: Tables = {}
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.case = {}

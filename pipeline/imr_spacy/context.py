@@ -15,7 +15,7 @@ from typing import Any
 import srsly
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 from .sentences import sentence_starts
@@ -75,9 +75,9 @@ class IMRContext:
                 if s < sent_start or e > sent_end or (s < ent.end and ent.start < e):
                     continue
                 direction = rule.get("direction", "FORWARD")
-                if direction in ("FORWARD", "BIDIRECTIONAL") and e <= ent.start and ent.start - e <= self.max_scope:
-                    cues.append(rule)
-                elif direction in ("BACKWARD", "BIDIRECTIONAL") and s >= ent.end and s - ent.end <= self.max_scope:
+                if (
+                    direction in ("FORWARD", "BIDIRECTIONAL") and e <= ent.start and ent.start - e <= self.max_scope
+                ) or (direction in ("BACKWARD", "BIDIRECTIONAL") and s >= ent.end and s - ent.end <= self.max_scope):
                     cues.append(rule)
             for rule in cues:
                 attr = CATEGORY_ATTR.get(rule["category"])

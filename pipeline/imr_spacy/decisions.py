@@ -9,9 +9,14 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .tables import Tables, TablesMixin
 
-class IMRDecisions:
+
+class IMRDecisions(TablesMixin):
     """Links each item to its outcome, guideline cites, count and rationale."""
+
+    def __init__(self) -> None:
+        self.tables: Tables = {}
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.decision_records = []

@@ -1,4 +1,8 @@
-"""``imr_normalizer``: sets the SCHEMA attributes of each entity from its text and context."""
+"""``imr_normalizer``: sets the SCHEMA attributes of each entity from its text and context.
+
+Cue lists and vocabularies (date-role cues, guideline names, reflex names, ...) are data in
+``patterns/attributes/*.jsonl``, held as ``self.tables`` and passed to each label's normalizer.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .normalize import cites, counts, dates, outcomes, reflexes
+from .tables import Tables, TablesMixin
 
-Normalizer = Callable[[Span], None]
+Normalizer = Callable[[Span, Tables], None]
 
 NORMALIZERS: dict[str, Normalizer] = {
     "DATE": dates.normalize,
@@ -20,14 +25,17 @@ NORMALIZERS: dict[str, Normalizer] = {
 }
 
 
-class IMRNormalizer:
-    """Calls the label's normalizer on every entity; a failure leaves the defaults."""
+class IMRNormalizer(TablesMixin):
+    """Calls the label's normalizer on every entity."""
+
+    def __init__(self) -> None:
+        self.tables: Tables = {}
 
     def __call__(self, doc: Doc) -> Doc:
         for ent in doc.ents:
             fn = NORMALIZERS.get(ent.label_)
             if fn is not None:
-                fn(ent)
+                fn(ent, self.tables)
         return doc
 
 

@@ -36,7 +36,7 @@ def set_sentences(doc: Doc) -> Doc:
 
 
 @Language.factory("imr_sentencizer")
-def make_sentencizer(nlp: Language, name: str) -> "IMRSentencizer":
+def make_sentencizer(nlp: Language, name: str) -> IMRSentencizer:
     """Factory of :class:`IMRSentencizer`."""
     return IMRSentencizer()
 

@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 class CompactView:
     """The non-space tokens of a Doc as their own Doc, with the index map back."""
 
-    __slots__ = ("doc", "view", "index")
+    __slots__ = ("doc", "index", "view")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from spacy.tokens import Span
 
+from ..tables import Tables
 
-def normalize(span: Span) -> None:
+
+def normalize(span: Span, tables: Tables) -> None:
     """Set this label's attributes on ``span``."""
     return None
