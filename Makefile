@@ -31,7 +31,7 @@ $(MODEL_WHEEL): $(VENV)/.installed $(SOURCES)
 	rm -rf $(MODEL_DIR) $(PKG_DIR)
 	$(VENV)/bin/spacy assemble configs/pipeline.cfg $(MODEL_DIR) --paths.patterns patterns
 	mkdir -p $(PKG_DIR)
-	$(VENV)/bin/spacy package $(MODEL_DIR) $(PKG_DIR) --name imr_pipeline --version $(VERSION) --build wheel --force
+	$(VENV)/bin/spacy package $(MODEL_DIR) $(PKG_DIR) --name imr_pipeline --version $(VERSION) --meta-path configs/meta.json --build wheel --force
 	$(PIP) install --quiet --force-reinstall --no-deps $(MODEL_WHEEL)
 
 model: $(MODEL_WHEEL)

@@ -1,22 +1,169 @@
-"""``imr_case_facts``: document-level facts as ``doc._.case`` (a dict of plain values)."""
+"""``imr_case_facts``: document-level facts as ``doc._.case`` (a dict of plain values).
+
+Rules are data (``patterns/case/*.jsonl``), tried in file order; the first that yields a value
+sets its fact:
+
+- ``fields``: ``{"fact": "injury_date", "cue": "Date of Injury:", "value": "date"}``: the value after
+  a cue (``date``, ``token``, ``line`` = rest of the line, ``phrase`` = up to an ``until`` stop);
+  ``{"fact": "injury_date", "role": "injury"}``: the first DATE entity with that ``date_role``.
+- ``patterns``: ``{"fact": "patient_age", "pattern": "(?P<value>\\d+) years? old", "section": "..."}``:
+  a regex, searched in the named section when the letter has it.
+- ``values``: ``{"fact": "patient_sex", "word": "woman", "value": "female"}``: maps a matched word.
+
+Dates reuse a DATE entity's ``span._.iso`` where the normalizer set it, else are parsed here.
+A missing fact is None; no input raises.
+"""
 
 from __future__ import annotations
 
-from spacy.language import Language
-from spacy.tokens import Doc
+import re
+from datetime import datetime
+from typing import Any
 
+from dateutil import parser as dateparser
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .items import phrase_regex
 from .tables import Tables, TablesMixin
+
+FACTS: tuple[str, ...] = (
+    "case_number",
+    "patient_age",
+    "patient_sex",
+    "injury_date",
+    "ur_denial_date",
+    "decision_date",
+    "date_assigned",
+    "application_received",
+    "priority",
+    "reviewer_specialty",
+    "reviewer_licensure",
+)
+INT_FACTS = frozenset({"patient_age"})
+_DEFAULT_UNTIL = (",", ".", ";")
+_DATE_WORDS = 3  # "June 20, 2014"
+_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
 
 
 class IMRCaseFacts(TablesMixin):
-    """Patient age and sex, injury date, UR denial date, reviewer specialty, case number."""
+    """Patient age and sex, header dates, reviewer specialty and licensure, case number."""
 
     def __init__(self) -> None:
         self.tables: Tables = {}
+        self.on_tables()
+
+    def on_tables(self) -> None:
+        self._fields = [
+            {**row, "regex": re.compile(rf"(?i){phrase_regex(row['cue'])}")} if "cue" in row else row
+            for row in self.tables.get("fields", [])
+        ]
+        self._patterns = [{**row, "regex": re.compile(row["pattern"])} for row in self.tables.get("patterns", [])]
+        self._values: dict[tuple[str, str], Any] = {
+            (row["fact"], row["word"].lower()): row["value"] for row in self.tables.get("values", [])
+        }
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.case = {}
+        case: dict[str, Any] = dict.fromkeys(FACTS)
+        for row in self._fields:
+            if case.get(row["fact"]) is None:
+                case[row["fact"]] = self._field(doc, row)
+        for row in self._patterns:
+            if case.get(row["fact"]) is None:
+                case[row["fact"]] = self._pattern(doc, row)
+        doc._.case = case
         return doc
+
+    def _field(self, doc: Doc, row: dict[str, Any]) -> Any:
+        if "role" in row:
+            ent = next((e for e in doc.ents if e.label_ == "DATE" and e._.date_role == row["role"]), None)
+            return None if ent is None else _date_of(doc, ent.start_char)
+        m = row["regex"].search(doc.text)
+        if m is None:
+            return None
+        text, at = doc.text, m.end()
+        kind = row.get("value", "line")
+        if kind == "date":
+            return _date_of(doc, at)
+        if kind == "token":
+            tok = re.match(r"\s*(\S+)", text[at:])
+            return tok.group(1) if tok else None
+        if kind == "line":
+            end = text.find("\n", at)
+            value = text[at : len(text) if end < 0 else end]
+        else:
+            value = _until(text, at, row.get("until") or _DEFAULT_UNTIL)
+        value = " ".join(value.split())
+        return value or None
+
+    def _pattern(self, doc: Doc, row: dict[str, Any]) -> Any:
+        start, end = _section(doc, row.get("section"))
+        m = row["regex"].search(doc.text, start, end)
+        if m is None:
+            return None
+        raw = m.group("value")
+        fact = row["fact"]
+        if fact in INT_FACTS:
+            return int(raw) if raw.isdigit() else None
+        return self._values.get((fact, raw.lower()), raw)
+
+
+def _section(doc: Doc, title: str | None) -> tuple[int, int]:
+    """Bounds of the named section, or the whole text."""
+    if title:
+        for start, end, name in doc._.section_bounds or []:
+            if name and name.upper() == title.upper():
+                return start, end
+    return 0, len(doc.text)
+
+
+def _until(text: str, at: int, stops: list[str] | tuple[str, ...]) -> str:
+    """Text from ``at`` to the first stop (line breaks inside count as spaces)."""
+    flat = text[at:].replace("\n", " ")
+    cut = min((i for i in (flat.find(s) for s in stops) if i >= 0), default=len(flat))
+    return flat[:cut]
+
+
+def _date_of(doc: Doc, at: int) -> str | None:
+    """ISO date of the DATE entity or the date text starting after ``at`` (whitespace between)."""
+    text = doc.text
+    start = at
+    while start < len(text) and text[start].isspace():
+        start += 1
+    ent = _ent_at(doc, start)
+    if ent is not None and ent._.iso:
+        return str(ent._.iso)
+    words = (ent.text if ent is not None else text[start : start + 40]).split()[:_DATE_WORDS]
+    for n in range(len(words), 0, -1):
+        iso = parse_date(" ".join(words[:n]))
+        if iso:
+            return iso
+    return None
+
+
+def _ent_at(doc: Doc, start: int) -> Span | None:
+    """The DATE entity starting at character ``start``, if any."""
+    token = doc.char_span(start, start + 1, alignment_mode="expand")
+    if token is None or token[0].ent_iob_ != "B":
+        return None
+    ent = next((e for e in doc.ents if e.start == token.start), None)
+    return ent if ent is not None and ent.label_ == "DATE" and ent.start_char == start else None
+
+
+def parse_date(value: str) -> str | None:
+    """ "02/23/2009", "10-13-16", "June 20, 2014" -> ISO; "March 2013" -> "2013-03"; else None."""
+    value = value.strip().rstrip(",.;")
+    if not any(ch.isdigit() for ch in value):
+        return None
+    try:
+        a, b = (dateparser.parse(value, default=d) for d in _DEFAULTS)
+    except (ValueError, OverflowError):
+        return None
+    if a.year != b.year:
+        return None
+    if a.month != b.month:
+        return None
+    return a.strftime("%Y-%m") if a.day != b.day else a.strftime("%Y-%m-%d")
 
 
 @Language.factory("imr_case_facts")

@@ -1,106 +1,247 @@
 """``imr_context``: ConText-style negation, temporality, experiencer and uncertainty.
 
-Trigger rules are data (``patterns/context/*.jsonl``), saved and loaded with the component.
-Each rule: ``{"literal": "no documentation of", "category": "NEGATED_EXISTENCE",
-"direction": "FORWARD"}``; categories map to the span attributes ``is_negated``,
-``is_historical``, ``is_hypothetical``, ``is_family`` and ``is_uncertain``.
+For each entity of ``doc.ents`` (labels in ``skip_labels`` excepted) the component sets
+``is_negated``, ``is_historical``, ``is_hypothetical``, ``is_family`` and ``is_uncertain`` and
+explains them in ``span._.context_cues``: plain dicts ``{"trigger", "category", "direction",
+"start", "end"}`` (Doc token offsets of the trigger, or of the section for direction SECTION).
+
+A trigger modifies the entities in its scope: after it (FORWARD), before it (BACKWARD) or both,
+up to ``max_scope`` non-space tokens, never past its sentence or a terminator of its category.
+Pseudo-triggers cancel the triggers they overlap; triggers overlapping an entity are dropped,
+except a cue that opens the entity ("status post CABG"), which modifies that entity only.
+Header triggers ("PAST MEDICAL HISTORY:") reach to the next header, and section rules give every
+entity of a section (``doc.spans["sections"]``, ``span._.section``) a category. Guideline
+statements (GENERIC: "MTUS guidelines recommend ... for myalgia") set ``is_hypothetical``: they
+speak of patients in general, ConText's "not particular" temporality.
+
+Rules are data (``patterns/context/*.jsonl``, see :mod:`imr_spacy.context_rules`), loaded in
+``initialize`` and saved with the component. Matching skips SPACE tokens, so cues broken by PDF
+line wraps match and scopes count words only. Sentences come from the Doc, or from
+:func:`imr_spacy.sentences.sentence_starts` when none are set (a Doc from ``nlp.make_doc``).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import srsly
+from spacy.attrs import IS_SPACE, LOWER
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from .sentences import sentence_starts
+from .context_rules import ALL, CATEGORY_ATTR, ContextRules, Match, normal_title
+from .extensions import CONTEXT_ATTRS, SECTIONS_KEY
+from .sentences import SentenceRules, header_start, sentence_starts
 
 RULES_FILE = "rules.jsonl"
-
-CATEGORY_ATTR = {
-    "NEGATED_EXISTENCE": "is_negated",
-    "HISTORICAL": "is_historical",
-    "HYPOTHETICAL": "is_hypothetical",
-    "FAMILY": "is_family",
-    "UNCERTAIN": "is_uncertain",
-}
+DEFAULT_SKIP = ["DATE", "DECISION", "GUIDELINE_CITE", "VISIT_COUNT", "REFLEX_GRADE"]
+_ATTRS = [LOWER, IS_SPACE]
+#: A trigger with the first and last+1 non-space token of its scope.
+Scoped = tuple[Match, int, int]
+#: A section cue: title, category, first and last+1 Doc token of the section.
+SectionCue = tuple[str, str, int, int]
 
 
 class IMRContext:
     """Assigns ConText modifiers to ``doc.ents`` (sentences split on the fly if unset)."""
 
-    def __init__(self, nlp: Language, max_scope: int) -> None:
+    def __init__(self, nlp: Language, name: str, max_scope: int | None, skip_labels: list[str]) -> None:
         self.nlp = nlp
+        self.name = name
         self.max_scope = max_scope
-        self.rules: list[dict[str, Any]] = []
+        self.skip_labels = frozenset(skip_labels)
+        self.rows: list[dict[str, Any]] = []
         self._build()
 
     def _build(self) -> None:
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self._rule_of: dict[str, dict[str, Any]] = {}
-        for i, rule in enumerate(self.rules):
-            key = f"ctx{i}"
-            self._rule_of[key] = rule
-            self.matcher.add(key, [self.nlp.make_doc(rule["literal"])])
+        self.rules = ContextRules(self.nlp, self.rows, self.max_scope)
+        self.sentence_rules = SentenceRules(self.rows)
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, rules: Any = None) -> None:
-        """Load the trigger rules (a list or a reader)."""
+        """Load the rule rows (a list, or a reader from ``[initialize.components]``)."""
         if callable(rules):
             rules = rules()
-        self.rules = list(rules or [])
+        self.rows = [dict(r) for r in rules or []]
         self._build()
 
     def __call__(self, doc: Doc) -> Doc:
-        if not doc.ents:
+        ents = doc.ents
+        targets = [e for e in ents if e.label_ not in self.skip_labels]
+        if not targets:
             return doc
-        if doc.has_annotation("SENT_START"):
-            starts = [s.start for s in doc.sents]
-        else:
-            starts = sentence_starts(doc)
-        from bisect import bisect_right
-
-        strings = self.nlp.vocab.strings
-        triggers = [(self._rule_of[strings[m]], s, e) for m, s, e in self.matcher(doc)]
-        for ent in doc.ents:
-            si = bisect_right(starts, ent.start) - 1
-            sent_start = starts[si] if si >= 0 else 0
-            sent_end = starts[si + 1] if si + 1 < len(starts) else len(doc)
-            cues = []
-            for rule, s, e in triggers:
-                if s < sent_start or e > sent_end or (s < ent.end and ent.start < e):
-                    continue
-                direction = rule.get("direction", "FORWARD")
-                if (
-                    direction in ("FORWARD", "BIDIRECTIONAL") and e <= ent.start and ent.start - e <= self.max_scope
-                ) or (direction in ("BACKWARD", "BIDIRECTIONAL") and s >= ent.end and s - ent.end <= self.max_scope):
-                    cues.append(rule)
-            for rule in cues:
-                attr = CATEGORY_ATTR.get(rule["category"])
-                if attr:
-                    setattr(ent._, attr, True)
-            if cues:
-                ent._.context_cues = [{"literal": r["literal"], "category": r["category"]} for r in cues]
+        arr = doc.to_array(_ATTRS).tolist()
+        lows = [a[0] for a in arr]
+        spaces = [a[1] for a in arr]
+        cum = [0, *accumulate(1 - sp for sp in spaces)]  # non-space tokens before each token
+        matches = self.rules.find(doc, lows, spaces, cum)
+        sections = self._section_cues(doc, targets) if self._has_sections(doc) else {}
+        scoped: list[Scoped] = []
+        inner: dict[int, list[Match]] = {}
+        if matches:
+            matches = _drop_over_entities(matches, [(cum[e.start], cum[e.end]) for e in ents], inner)
+            scoped = self._scopes(doc, matches, cum)
+        for ent in targets:
+            start, end = cum[ent.start], cum[ent.end]
+            cues = [m for m, lo, hi in scoped if _in_scope(m, lo, hi, start, end)]
+            cues.extend(inner.get(start, ()))
+            flags = dict.fromkeys(CONTEXT_ATTRS, False)
+            records = []
+            for m in cues:
+                flags[CATEGORY_ATTR[m.rule.category]] = True
+                text = doc[m.doc_start : m.doc_end].text
+                records.append(_cue(text, m.rule.category, m.rule.direction, m.doc_start, m.doc_end))
+            for title, category, s, e in sections.get(ent.start, ()):
+                flags[CATEGORY_ATTR[category]] = True
+                records.append(_cue(title, category, "SECTION", s, e))
+            underscore = ent._
+            for attr, value in flags.items():
+                setattr(underscore, attr, value)
+            underscore.context_cues = records or None
         return doc
+
+    def _scopes(self, doc: Doc, matches: list[Match], cum: list[int]) -> list[Scoped]:
+        """Each trigger with the range of non-space tokens it modifies."""
+        n = cum[-1]
+        if doc.has_annotation("SENT_START"):
+            dstarts = [s.start for s in doc.sents]
+        else:
+            dstarts = sentence_starts(doc, self.sentence_rules)
+        sents = sorted({cum[i] for i in dstarts} | {0})
+        terms = [m for m in matches if m.rule.direction == "TERMINATE"]
+        heads: list[int] | None = None
+        out: list[Scoped] = []
+        for m in matches:
+            rule = m.rule
+            if rule.direction == "TERMINATE":
+                continue
+            if rule.section_scope:
+                if heads is None:
+                    heads = _headers(doc, matches, cum)
+                k = bisect_right(heads, m.start)
+                out.append((m, m.end, heads[k] if k < len(heads) else n))
+                continue
+            si = bisect_right(sents, m.start) - 1
+            lo, hi = m.start, m.end
+            if rule.direction != "BACKWARD":
+                hi = sents[si + 1] if si + 1 < len(sents) else n
+                for t in terms:
+                    if m.end <= t.start < hi and t.rule.category in (ALL, rule.category):
+                        if t.rule.opener and _contains(doc, t.rule.opener, m.doc_end, t.doc_start):
+                            continue
+                        hi = t.start
+                        break
+                if rule.max_scope is not None:
+                    hi = min(hi, m.end + rule.max_scope)
+            if rule.direction != "FORWARD":
+                lo = sents[si]
+                for t in terms:
+                    if lo < t.end <= m.start and t.rule.category in (ALL, rule.category):
+                        lo = t.end
+                if rule.max_scope is not None:
+                    lo = max(lo, m.start - rule.max_scope)
+            out.append((m, lo, hi))
+        return out
+
+    def _has_sections(self, doc: Doc) -> bool:
+        if not (self.rules.sections or self.rules.section_kinds):
+            return False
+        return SECTIONS_KEY in doc.spans or (bool(doc.user_data) and bool(doc._.section_bounds))
+
+    def _section_cues(self, doc: Doc, targets: list[Span]) -> dict[int, list[SectionCue]]:
+        """Entity start -> the cues of the sections it lies in that carry categories (one per category)."""
+        found: dict[tuple[str, int, int], SectionCue] = {}
+        rules, kinds = self.rules.sections, self.rules.section_kinds
+        for sec in doc.spans[SECTIONS_KEY] if SECTIONS_KEY in doc.spans else ():
+            for cat in rules.get(normal_title(sec.label_), []) + kinds.get(sec.kb_id_.lower(), []):
+                found.setdefault((cat, sec.start_char, sec.end_char), (sec.label_, cat, sec.start, sec.end))
+        for start, end, title in doc._.section_bounds or []:
+            cats = rules.get(normal_title(title), [])
+            sec = doc.char_span(start, end, alignment_mode="expand") if cats else None
+            for cat in cats if sec is not None else ():
+                found.setdefault((cat, start, end), (title, cat, sec.start, sec.end))
+        out: dict[int, list[SectionCue]] = {}
+        for ent in targets:
+            seen: set[str] = set()
+            for (cat, start, end), cue in found.items():
+                if start <= ent.start_char < end and cat not in seen:
+                    seen.add(cat)
+                    out.setdefault(ent.start, []).append(cue)
+        return out
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        srsly.write_jsonl(path / RULES_FILE, self.rules)
-        srsly.write_json(path / "cfg.json", {"max_scope": self.max_scope})
+        srsly.write_jsonl(path / RULES_FILE, self.rows)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> IMRContext:
-        path = ensure_path(path)
-        self.rules = list(srsly.read_jsonl(path / RULES_FILE))
+        self.rows = list(srsly.read_jsonl(ensure_path(path) / RULES_FILE))
+        self._build()
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps(self.rows)
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> IMRContext:
+        self.rows = list(srsly.msgpack_loads(data))
         self._build()
         return self
 
 
-@Language.factory("imr_context", default_config={"max_scope": 10})
-def make_context(nlp: Language, name: str, max_scope: int) -> IMRContext:
+def _drop_over_entities(
+    matches: list[Match], spans: list[tuple[int, int]], inner: dict[int, list[Match]]
+) -> list[Match]:
+    """Triggers clear of entities; a FORWARD cue opening an entity goes to ``inner`` (by entity start)."""
+    starts = [s for s, _ in spans]
+    kept = []
+    for m in matches:
+        i = bisect_left(starts, m.end) - 1
+        hit = None
+        while i >= 0 and spans[i][1] > m.start:
+            hit = spans[i]
+            i -= 1
+        if hit is None or m.rule.over_entities or m.rule.direction == "TERMINATE":
+            kept.append(m)
+        elif m.start == hit[0] and m.end < hit[1] and m.rule.direction == "FORWARD":
+            inner.setdefault(hit[0], []).append(m)
+    return kept
+
+
+def _in_scope(m: Match, lo: int, hi: int, start: int, end: int) -> bool:
+    """Whether the entity of non-space tokens ``start``..``end`` lies in the scope of ``m``."""
+    direction = m.rule.direction
+    if direction != "BACKWARD" and m.end <= start and lo <= start < hi:
+        return True
+    return direction != "FORWARD" and end <= m.start and lo < end <= hi
+
+
+def _contains(doc: Doc, text: str, start: int, end: int) -> bool:
+    return any(t.text == text for t in doc[start:end])
+
+
+def _headers(doc: Doc, matches: list[Match], cum: list[int]) -> list[int]:
+    """Starts (non-space token counts) of headers: header triggers and all-caps "TITLE:" runs."""
+    heads = {m.start for m in matches if m.rule.section_scope}
+    for tok in doc:
+        if tok.text == ":":
+            h = header_start(doc, tok.i)
+            if h is not None:
+                heads.add(cum[h])
+    return sorted(heads)
+
+
+def _cue(trigger: str, category: str, direction: str, start: int, end: int) -> dict[str, Any]:
+    return {"trigger": trigger, "category": category, "direction": direction, "start": start, "end": end}
+
+
+@Language.factory(
+    "imr_context",
+    default_config={"max_scope": 10, "skip_labels": DEFAULT_SKIP},
+)
+def make_context(nlp: Language, name: str, max_scope: int | None, skip_labels: list[str]) -> IMRContext:
     """Factory of :class:`IMRContext`."""
-    return IMRContext(nlp, max_scope)
+    return IMRContext(nlp, name, max_scope, skip_labels)

@@ -1,87 +1,141 @@
 """``imr_sections``: the sections of IMR letters (both formats) and clinical notes.
 
-Section titles are data (``patterns/sections/titles.jsonl``). Each section runs from its
-title to the next title. ``doc.spans["sections"]`` holds one span per section (label = title);
-``doc._.section_bounds`` holds (start_char, end_char, title) for ``span._.section``.
+Section titles are data (``patterns/sections/*.jsonl``), one row per title::
+
+    {"title": "CLINICAL CASE SUMMARY"}                                  # an IMR title, alone on its line
+    {"title": "The Expert Reviewer has the following credentials",
+     "label": "REVIEWER CREDENTIALS", "subsection": true}              # keeps its parent's title
+    {"title": "PAST MEDICAL HISTORY", "style": "inline", "kind": "historical"}
+    {"title": "PAST MEDICAL HX", "label": "PAST MEDICAL HISTORY", "style": "inline", "kind": "historical"}
+    {"rule": "caps_header", "pattern": "[A-Z][A-Z]+(?: [A-Z]+)*"}      # generic note header (before ":")
+
+IMR letters: titles stand alone on a line (possibly wrapped, trailing spaces); text before the
+first title is the header block (``span._.section`` None). Clinical notes (no IMR title found):
+inline headers ("PAST MEDICAL HISTORY: ...") at a line start or after a sentence end, from the
+table (any case) or the generic all-caps rule. Each section runs to the next title.
+
+``doc.spans["sections"]``: one span per section, ``label_`` its title (``HEADER`` for the header
+block), ``kb_id_`` its kind from the table (``historical``, ``family``, ...) or "".
+``doc._.section_bounds``: [start_char, end_char, title] for ``span._.section``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import srsly
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
 from .extensions import SECTIONS_KEY
 
 TITLES_FILE = "titles.jsonl"
+HEADER_LABEL = "HEADER"
+HEADER_KIND = "header"
+_WRAP = r"[ \t]*(?:\n[ \t]*){0,3}"  # between the words of a title: spaces, up to 3 line breaks
+_SENTENCE_END = ".!?;:"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section: character offsets, the title ``span._.section`` reports, its own label, kind."""
+
+    start: int
+    end: int
+    title: str | None
+    label: str
+    kind: str
 
 
 class IMRSections:
-    """Finds section titles by line-anchored regexes built from the title list."""
+    """Finds section titles with regexes built from the title table."""
 
     def __init__(self, titles: list[dict[str, Any]] | None = None) -> None:
         self.titles: list[dict[str, Any]] = list(titles or [])
         self._compile()
 
     def _compile(self) -> None:
-        alts = []
-        for t in self.titles:
-            words = t["title"].split()
-            alts.append(r"[ \t]*\n?[ \t]*".join(re.escape(w) for w in words))
-        body = "|".join(sorted(alts, key=len, reverse=True)) or r"(?!x)x"
-        self._regex = re.compile(rf"(?im)^[ \t]*({body})[ \t]*:?[ \t]*$")
-        self._by_key = {_key(t["title"]): t for t in self.titles}
+        line_rows = [t for t in self.titles if "title" in t and t.get("style", "line") == "line"]
+        inline_rows = [t for t in self.titles if "title" in t and t.get("style") == "inline"]
+        rules = [t["pattern"] for t in self.titles if t.get("rule") == "caps_header"]
+        self._line = re.compile(rf"(?im)^[ \t]*({_alternation(line_rows)})[ \t]*:?[ \t]*$")
+        self._inline = re.compile(rf"(?i)({_alternation(inline_rows)})[ \t]*:")
+        caps = "|".join(f"(?:{p})" for p in rules) or r"(?!x)x"
+        self._caps = re.compile(rf"({caps})[ \t]*:")
+        self._by_key = {_key(t["title"]): t for t in self.titles if "title" in t}
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, titles: Any = None) -> None:
-        """Load the title list (a list or a reader)."""
+        """Load the title table (a list or a reader)."""
         if callable(titles):
             titles = titles()
         self.titles = list(titles or [])
         self._compile()
 
-    def find(self, text: str) -> list[tuple[int, int, str | None, str]]:
-        """(start_char, end_char, title or None, label) for each section of ``text``."""
-        heads = []
-        for m in self._regex.finditer(text):
-            entry = self._by_key.get(_key(m.group(1)))
-            if entry is None:
-                continue
-            heads.append((m.start(1), entry))
-        out: list[tuple[int, int, str | None, str]] = []
+    def find(self, text: str) -> list[Section]:
+        """The sections of ``text`` in order."""
+        heads = self._letter_heads(text)
+        if not any(not entry.get("subsection") for _, entry in heads):
+            heads = self._note_heads(text)
+        out: list[Section] = []
         if heads and text[: heads[0][0]].strip():
-            out.append((0, heads[0][0], None, "HEADER"))
+            out.append(Section(0, heads[0][0], None, HEADER_LABEL, HEADER_KIND))
         parent: str | None = None
         for i, (start, entry) in enumerate(heads):
             end = heads[i + 1][0] if i + 1 < len(heads) else len(text)
-            label = entry.get("label", entry["title"]).upper()
+            label = _key(entry.get("label", entry["title"]))
             title = parent if entry.get("subsection") else label
             parent = title
-            out.append((start, end, title, label))
+            out.append(Section(start, end, title, label, entry.get("kind") or ""))
         return out
 
+    def _letter_heads(self, text: str) -> list[tuple[int, dict[str, Any]]]:
+        heads = []
+        for m in self._line.finditer(text):
+            entry = self._by_key.get(_key(m.group(1)))
+            if entry is not None:
+                heads.append((m.start(1), entry))
+        return heads
+
+    def _note_heads(self, text: str) -> list[tuple[int, dict[str, Any]]]:
+        found: dict[int, tuple[int, dict[str, Any]]] = {}
+        for m in self._inline.finditer(text):
+            entry = self._by_key.get(_key(m.group(1)))
+            if entry is not None and _at_boundary(text, m.start(1)):
+                found[m.start(1)] = (m.end(1), entry)
+        for m in self._caps.finditer(text):
+            start = m.start(1)
+            if start in found or not _at_boundary(text, start):
+                continue
+            title = _key(m.group(1))
+            found[start] = (m.end(1), self._by_key.get(title) or {"title": title})
+        # a header inside another (e.g. "MEDICAL HISTORY" in "PAST MEDICAL HISTORY") is dropped
+        heads: list[tuple[int, dict[str, Any]]] = []
+        last_end = -1
+        for start in sorted(found):
+            end, entry = found[start]
+            if start >= last_end:
+                heads.append((start, entry))
+                last_end = end
+        return heads
+
     def __call__(self, doc: Doc) -> Doc:
-        found = self.find(doc.text)
-        spans, bounds = [], []
-        for start, end, title, label in found:
-            span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        spans: list[Span] = []
+        bounds: list[list[Any]] = []
+        for sec in self.find(doc.text):
+            span = doc.char_span(sec.start, sec.end, label=sec.label, kb_id=sec.kind, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
-            bounds.append([start, end, title])
-        # a subsection continues its parent's title
-        merged: list[list[Any]] = []
-        for b in bounds:
-            if merged and merged[-1][2] == b[2]:
-                merged[-1][1] = b[1]
+            if bounds and bounds[-1][2] == sec.title:
+                bounds[-1][1] = sec.end  # a subsection continues its parent's title
             else:
-                merged.append(b)
+                bounds.append([sec.start, sec.end, sec.title])
         doc.spans[SECTIONS_KEY] = spans
-        doc._.section_bounds = merged
+        doc._.section_bounds = bounds
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -93,6 +147,39 @@ class IMRSections:
         self.titles = list(srsly.read_jsonl(ensure_path(path) / TITLES_FILE))
         self._compile()
         return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps(self.titles)
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> IMRSections:
+        self.titles = list(srsly.msgpack_loads(data))
+        self._compile()
+        return self
+
+
+def section_kind(span: Span) -> str | None:
+    """Kind of the section ``span`` starts in (``historical``, ``family``, ...), from the table."""
+    doc = span.doc
+    if SECTIONS_KEY not in doc.spans:
+        return None
+    kind = None
+    for sec in doc.spans[SECTIONS_KEY]:
+        if sec.start_char <= span.start_char < sec.end_char:
+            kind = sec.kb_id_ or None
+    return kind
+
+
+def _alternation(rows: list[dict[str, Any]]) -> str:
+    alts = [_WRAP.join(re.escape(w) for w in row["title"].split()) for row in rows]
+    return "|".join(sorted(alts, key=len, reverse=True)) or r"(?!x)x"
+
+
+def _at_boundary(text: str, start: int) -> bool:
+    """True at a line start or after a sentence end (spaces between)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] == "\n" or (text[i] in _SENTENCE_END and i < start - 1)
 
 
 def _key(title: str) -> str:

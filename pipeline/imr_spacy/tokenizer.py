@@ -1,9 +1,12 @@
 """Tokenizer fitted to clinical and IMR text.
 
 spaCy's English rules, changed so that the units IMR patterns match on stay whole:
-number ranges and spinal levels ("98-99", "9-10", "L4-5", "C5-6"), dashed dates
-("10-13-16"), reflex grades ("2+/4"), "Page(s)"/"Section(s)", and counts glued to
-"x" ("x12", "2x6").
+number ranges and spinal levels ("98-99", "9-10", "L4-5", "C5-6"), dashed and slashed
+dates ("10-13-16", "02/23/2009"), reflex grades ("2+", "2+/4", "1+/1+"), "Page(s)" and
+"Section(s)", counts glued to "x" or "#" ("x12", "2x6", "#60"). A grade glued to a word
+("1+/1+BLE") is split after the grade. Strengths split from their unit as spaCy does
+("10/325mg" -> "10/325", "mg"). ``bench/tokenizers.py`` compares this with spaCy's and
+scispaCy's tokenizers.
 """
 
 from __future__ import annotations
@@ -16,28 +19,38 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, registry
 
-#: Whole tokens that must not be split by affix rules.
-TOKEN_MATCH = re.compile(
-    r"""^(?:
-        [A-Za-z]+\(s\)                       # Page(s), Section(s), State(s)
-      | [+-]?\d\+?(?:/\d)?                   # reflex grades: 2+, 2+/4, +2
-      | [TLCS]\d{1,2}(?:-[TLCS]?\d{1,2})+    # spinal levels: L4-5, C5-C6, L4-5-S1
-      | \d+(?:[-/]\d+)+                      # ranges and dates: 98-99, 10-13-16, 02/23/2009
-      | [xX]\d+                              # x12
-      | \d+[xX]\d+                           # 2x6
-    )$""",
-    re.VERBOSE,
+#: Whole tokens that must not be split by affix rules. Kept free of regex flags: spaCy
+#: serializes only the pattern string, so a loaded pipeline recompiles it as is.
+_WHOLE_TOKENS = (
+    r"[A-Za-z]+\(s\)",  # Page(s), Section(s), State(s)
+    r"[+-]?\d\+?(?:/\d\+?)?",  # reflex grades: 2+, 2+/4, +2, 1+/1+
+    r"[TLCS]\d{1,2}(?:-[TLCS]?\d{1,2})+",  # spinal levels: L4-5, C5-C6, L4-5-S1
+    r"\d+(?:[-/]\d+)+",  # ranges and dates: 98-99, 10-13-16, 02/23/2009
+    r"[xX]\d+",  # x12
+    r"\d+[xX]\d+",  # 2x6
+    r"#\d+",  # #60
 )
+TOKEN_MATCH = re.compile("^(?:" + "|".join(_WHOLE_TOKENS) + ")$")
 
 #: Hyphen infix between digits removed from the English defaults (ranges stay whole).
 _DIGIT_HYPHEN_INFIX = r"(?<=[0-9])[+\-\*^](?=[0-9-])"
+
+#: Zero-width infix after a reflex grade glued to a word: "1+/1+BLE" -> "1+/1+", "BLE".
+_GRADE_WORD_INFIX = r"(?<=[0-9][+-])(?=[A-Za-z])"
+
+#: A period glued between a number and a capitalized word ends a sentence: "2016.In" -> "2016", ".", "In".
+_NUMBER_PERIOD_INFIX = r"(?<=[0-9])\.(?=[A-Z][a-z])"
+
+#: "#" stays a prefix except before a number ("#60" is one token).
+_HASH_PREFIX = "#"
+_HASH_NOT_NUMBER = r"#(?![0-9])"
 
 
 def build_tokenizer(nlp: Language) -> Tokenizer:
     """The IMR tokenizer for ``nlp``'s vocab."""
     defaults = English.Defaults
-    infixes = [p for p in defaults.infixes if p != _DIGIT_HYPHEN_INFIX]
-    prefixes = list(defaults.prefixes)
+    infixes = [p for p in defaults.infixes if p != _DIGIT_HYPHEN_INFIX] + [_GRADE_WORD_INFIX, _NUMBER_PERIOD_INFIX]
+    prefixes = [_HASH_NOT_NUMBER if p == _HASH_PREFIX else p for p in defaults.prefixes]
     suffixes = list(defaults.suffixes)
     return Tokenizer(
         nlp.vocab,

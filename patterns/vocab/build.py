@@ -1,0 +1,344 @@
+"""Regenerate the open-class entity-ruler patterns from the word lists in this folder.
+
+    .venv/bin/python patterns/vocab/build.py   # writes patterns/{diagnosis,treatment,finding,evidence,block}.jsonl
+
+The word lists (``*.txt``: one entry a line, ``|`` between forms, ``#`` comments) are the source;
+the JSONL files are what the ruler reads. Words and fixed phrases become PhraseMatcher phrases;
+a few token patterns (about 60, each starting with a required token: the Matcher's cost grows
+with the number of patterns, not with the size of their word sets) add structure:
+modifiers + head + site complement, drug + strength, sign + predicate. Every pattern has
+priority 0: overlaps are settled by length, and no span of ours contains a count (numbers
+appear only in drug strengths, spinal levels and strength grades "4/5").
+
+Span choices (see SCHEMA.md): coordinated modifiers sharing one head make one span ("cervical
+and lumbar strain"); "with"/"without" between two conditions splits them; imaging technique
+("with/without contrast") and levels ("at L4-5") stay inside a TREATMENT; "for/to + site",
+counts, quantities, sig and sequence words (initial, additional, further) stay out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parent
+
+Token = dict[str, Any]
+Pattern = list[Token]
+Entry = dict[str, Any]
+
+DET = ["the", "his", "her", "their", "its", "a", "an", "both"]
+AND = ["and", "or", "/", "&"]
+CONJ = AND + [","]
+SIDES = ["left", "right", "bilateral", "bilaterally", "both", "unilateral", "left-", "right-"]
+ADV = ["mildly", "moderately", "severely", "markedly", "slightly", "significantly", "grossly", "globally", "very"]
+BE = ["is", "was", "were", "are", "remained", "remains", "appeared", "appears", "seemed"]
+PALPATION = ["palpation", "touch", "pressure", "percussion"]
+
+
+def words(name: str) -> list[str]:
+    """The entries of a list file, every form of every line, lower case, in file order."""
+    out: list[str] = []
+    for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.extend(form.strip().lower() for form in line.split("|") if form.strip())
+    return list(dict.fromkeys(out))
+
+
+def columns(name: str) -> dict[str, list[str]]:
+    """A ``key: word word ...`` list file."""
+    out: dict[str, list[str]] = {}
+    for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if ":" in line:
+            key, rest = line.split(":", 1)
+            out[key.strip()] = rest.lower().split()
+    return out
+
+
+def is_single(entry: str) -> bool:
+    """Whether the tokenizer keeps an entry as one token."""
+    return not any(c in entry for c in " -/'")
+
+
+def single(entries: Iterable[str]) -> list[str]:
+    return [e for e in entries if is_single(e)]
+
+
+def spinal_levels() -> list[str]:
+    """Spinal levels as the tokenizer keeps them: "l4", "l4-5", "l4-l5", "l5-s1", "c5-6-7", "t12-"."""
+    names = [f"c{i}" for i in range(1, 8)] + [f"t{i}" for i in range(1, 13)]
+    names += [f"l{i}" for i in range(1, 6)] + [f"s{i}" for i in range(1, 4)]
+    out = list(names)
+    for a, b in zip(names, names[1:]):
+        out += [f"{a}-{b}", f"{a}-"]
+        if a[0] == b[0]:
+            out.append(f"{a}-{b[1:]}")
+    for a, b, c in zip(names, names[1:], names[2:]):
+        out.append(f"{a}-{b[1:] if a[0] == b[0] else b}-{c[1:] if b[0] == c[0] else c}")
+    return list(dict.fromkeys(out))
+
+
+LEVELS = spinal_levels()
+
+
+def IN(items: Iterable[str], op: str | None = None) -> Token:
+    tok: Token = {"LOWER": {"IN": sorted(set(items))}}
+    if op:
+        tok["OP"] = op
+    return tok
+
+
+def W(word: str, op: str | None = None) -> Token:
+    tok: Token = {"LOWER": word}
+    if op:
+        tok["OP"] = op
+    return tok
+
+
+def seq(text: str) -> Pattern:
+    """Token dicts for a phrase as the tokenizer splits it (hyphens, slashes, 's)."""
+    text = text.replace("-", " - ").replace("/", " / ").replace("'s", " 's")
+    return [W(w) for w in text.split()]
+
+
+def entry(label: str, pattern: Pattern | str) -> Entry:
+    return {"label": label, "pattern": pattern}
+
+
+def phrases(label: str, entries: Iterable[str]) -> list[Entry]:
+    return [entry(label, e) for e in dict.fromkeys(entries)]
+
+
+def complement(preps: Iterable[str], inner: Iterable[str], last: Iterable[str]) -> Pattern:
+    """``prep ... last``: a site complement that must end on a site word ("of the lumbar spine",
+    "in the neck and low back", "of the anterolateral aspect of the right shoulder")."""
+    return [IN(preps), IN(inner, "*"), IN(last)]
+
+
+def sites() -> list[str]:
+    return single(words("sites.txt")) + LEVELS
+
+
+def site_inner(extra: Iterable[str] = ()) -> list[str]:
+    return sites() + DET + CONJ + ["of"] + list(extra)
+
+
+# --------------------------------------------------------------------------- DIAGNOSIS
+
+
+def diagnosis() -> list[Entry]:
+    heads = words("dx_heads.txt")
+    mod_req = words("dx_heads_site.txt")
+    mods = single(words("dx_mods.txt")) + LEVELS
+    run = mods + AND + ["-", "'s"]
+    all_heads = single(heads + mod_req)
+    comp = complement(["of", "in", "at"], site_inner(), sites())
+    pre = [IN(mods), IN(run, "*")]
+    gated = columns("dx_gated.txt")
+    gate = [IN(gated["first"]), IN(gated["last"])]
+    past = ["releases", "replacements", "arthroplasties", "fusions", "surgeries", "repairs", "decompressions"]
+    # Token patterns start with one of two word sets (mods, heads): the Matcher tests the first
+    # token of every pattern at every token, and identical sets are tested once.
+    out = [
+        entry("DIAGNOSIS", pre + [IN(all_heads)]),
+        entry("DIAGNOSIS", pre + [IN(all_heads)] + comp),
+        entry("DIAGNOSIS", [IN(all_heads)] + comp),
+        entry("DIAGNOSIS", pre + [IN(all_heads), IN(["/", "-"]), IN(all_heads)]),
+        entry("DIAGNOSIS", [IN(all_heads), IN(["/", "-"]), IN(all_heads)]),
+        entry("DIAGNOSIS", pre + gate),
+        # past procedures named in the plural after a side or site ("bilateral carpal tunnel releases")
+        entry("DIAGNOSIS", pre + [IN(past)]),
+    ]
+    out += phrases("DIAGNOSIS", [f"{a} {b}" for a in gated["first"] for b in gated["last"]])
+    out += phrases("DIAGNOSIS", single(heads))
+    out += phrases("DIAGNOSIS", [h for h in heads if not is_single(h)])
+    out += phrases("DIAGNOSIS", words("dx_multi.txt") + words("dx_abbrev.txt"))
+    return out
+
+
+# --------------------------------------------------------------------------- TREATMENT
+
+
+def treatment() -> list[Entry]:
+    heads = words("tx_heads.txt") + words("tx_drug_classes.txt")
+    heads_mod = single(words("tx_heads_mod.txt"))
+    mods = single(words("tx_mods.txt")) + LEVELS + single(heads) + ["x"]
+    run = mods + ["-", "/"]
+    all_heads = single(heads) + heads_mod + ["ray", "rays"]
+    bare = single(heads)
+    pre = [IN(mods), IN(run, "*")]
+    of_site = complement(["of"], site_inner(["with", "without", "contrast"]), sites() + ["contrast"])
+    contrast = [IN(["with", "without"]), IN(["and", "without"], "*"), W("contrast")]
+    at_level = [W("at"), IN(LEVELS + DET + CONJ + ["level", "levels"], "*"), IN(LEVELS + ["level", "levels"])]
+    guided = [W("under"), IN(["ultrasound", "fluoroscopic", "fluoroscopy", "ct"]), W("guidance")]
+    out = [entry("TREATMENT", pre + [IN(all_heads)])]
+    for tail in (of_site, contrast, at_level, guided):
+        out.append(entry("TREATMENT", pre + [IN(all_heads)] + tail))
+        out.append(entry("TREATMENT", [IN(bare)] + tail))
+    out += drugs()
+    out += phrases("TREATMENT", bare + [h for h in heads if not is_single(h)] + words("tx_phrases.txt"))
+    return out
+
+
+def drugs() -> list[Entry]:
+    """Drug names with strength, salt/release form and dosage form; compound creams as one span."""
+    names = words("tx_drugs.txt")
+    one = single(names)
+    salt = IN(["er", "xr", "cr", "sr", "la", "ir", "dr", "odt", "ds", "hcl", "xl", "cd", "citrate", "sodium",
+               "potassium", "bitartrate", "tartrate", "succinate", "besylate", "hydrochloride"], "*")
+    number = {"TEXT": {"REGEX": r"^\d*\.?\d+([/-]\d*\.?\d+)*(mg|mcg|%)?$"}}
+    unit = IN(["mg", "mcg", "g", "gm", "gms", "grams", "%", "ml", "mg/ml", "mcg/hr", "mg/hr", "units", "iu"], "?")
+    form = IN(["tablet", "tablets", "tab", "tabs", "capsule", "capsules", "cap", "caps", "cream", "creams", "gel",
+               "patch", "patches", "ointment", "lotion", "solution", "spray", "liquid", "suspension", "injection",
+               "topical", "pump", "dosepak"], "?")
+    topical = ["cream", "creams", "gel", "patch", "patches", "ointment", "lotion", "compound", "solution"]
+    base = [W("in", "?"), IN(topical, "?"), W("base", "?")]
+    out = [
+        entry("TREATMENT", [IN(one), salt, {**number, "OP": "?"}, unit, form]),
+        entry("TREATMENT", [IN(one), W("("), IN(one), W(")"), salt, {**number, "OP": "?"}, unit, form]),
+        entry("TREATMENT", [IN(one), salt, number, unit, W("in"), IN(topical), W("base", "?")]),
+    ]
+    out += phrases("TREATMENT", [n for n in names if not is_single(n)])  # "Medrol Dosepak", "MS Contin"
+    # compounds: "Flurbiprofen 10%/Lidocaine 5% cream", "Gabapentin 10%, Baclofen 5% in cream base"
+    part = [IN(one), number, W("%", "?")]
+    sep = IN(["/", ",", "and", "+", "-"], "+")
+    for n in range(1, 5):
+        out.append(entry("TREATMENT", part + [x for _ in range(n) for x in [sep] + part] + base))
+    glue = {"LOWER": {"REGEX": r"^\d*\.?\d+%/[a-z]+$"}}  # "10%/lidocaine" is kept as one token
+    out.append(entry("TREATMENT", [IN(one), glue, number, W("%", "?"), IN(["/", ",", "and"], "*"), IN(one, "?"),
+                                   {**number, "OP": "?"}, W("%", "?")] + base))
+    return out
+
+
+# --------------------------------------------------------------------------- FINDING
+
+
+def finding() -> list[Entry]:
+    signs = words("fx_signs.txt")
+    need_pre = {"sensation", "gait", "lordosis", "deficit", "deficits", "findings", "limp"}
+    premods = single(words("fx_premods.txt"))
+    site_pre = single(words("sites.txt")) + ["quadrant"]
+    comp_inner = site_inner(PALPATION + ["to", "quadrant"])
+    comp = complement(["of", "over", "along", "at", "in", "on", "about", "around", "throughout", "to"], comp_inner,
+                      sites() + PALPATION + ["quadrant"])
+    one = single(signs)
+    out = [
+        entry("FINDING", [IN(premods + site_pre), IN(premods + site_pre + ["-"], "*"), IN(one)]),
+        entry("FINDING", [IN(premods + site_pre), IN(premods + site_pre + ["-"], "*"), IN(one)] + comp),
+        entry("FINDING", [IN([s for s in one if s not in need_pre])] + comp),
+        # range of motion: quality words before it, never a bare site word ("Cervical [range of motion ...")
+        entry("FINDING", [IN(premods), IN(premods + site_pre, "*"), W("range"), W("of"), W("motion")]),
+        entry("FINDING", [IN(premods), IN(premods + site_pre, "*"), W("range"), W("of"), W("motion")] + comp),
+        entry("FINDING", [W("range"), W("of"), W("motion")] + comp),
+    ]
+    out += clauses()
+    out += tests()
+    out += phrases("FINDING", [s for s in signs if s not in need_pre] + words("fx_phrases.txt"))
+    return out
+
+
+def clauses() -> list[Entry]:
+    """Sign + be + predicate: "range of motion is restricted", "gait was antalgic"."""
+    preds = single(words("fx_predicates.txt"))
+    signs = words("fx_clause_signs.txt")
+    sign_words = sorted({w for s in signs for w in s.split()})
+    first = sorted({s.split()[0] for s in signs})
+    sign = [IN(first), IN(sign_words, "*"), IN(BE)]
+    loc = complement(["on", "in", "at", "of", "over", "throughout", "with"], site_inner(), sites())
+    adverbs = IN(["bilaterally", "symmetrically", "throughout", "globally", "diffusely"])
+    strength = {"TEXT": {"REGEX": r"^[0-5][+-]?/5$"}}
+    pred = [IN(ADV, "?"), IN(preds)]
+    return [
+        entry("FINDING", sign + pred),
+        entry("FINDING", sign + pred + [adverbs]),
+        entry("FINDING", sign + pred + loc),
+        entry("FINDING", sign + pred + [IN(["and", ",", "/", "but"]), IN(ADV, "?"), IN(preds)]),
+        entry("FINDING", sign + [W("within"), W("normal"), W("limits")]),
+        entry("FINDING", sign + [strength, IN(["bilaterally", "throughout"], "?")]),
+    ]
+
+
+def tests() -> list[Entry]:
+    """Named exam tests: "positive Spurling's test", "Kemp's sign was positive on the left"."""
+    t = columns("fx_tests.txt")
+    nouns = ["test", "tests", "sign", "signs", "maneuver", "maneuvers", "testing", "examination", "exam"]
+    inner = ["impingement", "compression", "distraction", "provocative", "nerve", "root", "tension", "-"]
+    names = [IN(t["eponym"]), IN(["'s", "'"], "?"), IN(inner, "*"), IN(nouns, "?")]
+    described = [IN(t["first"]), IN(t["first"] + t["inner"] + ["-", "'s"], "*"), IN(t["last"] + nouns)]
+    tail = [IN(["on", "in", "at", "bilaterally", "to"]), IN(DET + SIDES + sites(), "*")]
+    out = []
+    for base in (names, described):
+        positive = base + [IN(BE), IN(ADV, "?"), W("positive")]
+        out += [entry("FINDING", base), entry("FINDING", [W("positive")] + base)]
+        out += [entry("FINDING", positive), entry("FINDING", positive + tail)]
+    return out
+
+
+# --------------------------------------------------------------------------- EVIDENCE
+
+
+def evidence() -> list[Entry]:
+    mods = single(words("ev_mods.txt"))
+    heads = single(words("ev_heads.txt"))
+    records = single(words("ev_records.txt")) + ["physical", "occupational"]
+    tx = single(words("tx_heads.txt") + words("tx_drug_classes.txt") + words("tx_drugs.txt"))
+    tx_mods = single(words("tx_mods.txt"))
+    obj = sorted(set(mods + heads + tx + single(words("ev_objects.txt"))))
+    poss = ["patient", "applicant", "claimant", "worker", "injured", "employee", "his", "her", "their", "'s", "'"]
+    out = [
+        entry("EVIDENCE", [IN(mods + ["functional"]), IN(mods + ["functional"], "*"), IN(heads)]),
+        entry("EVIDENCE", [IN(mods + ["functional"]), W("pain"), W("relief")]),
+        entry("EVIDENCE", [IN(records), IN(records, "*"), IN(["reports", "notes", "records"])]),
+        entry("EVIDENCE", [W("discussion"), IN(["regarding", "of", "about", "concerning", "on", "re", "as"]),
+                           IN(["to"] + DET + poss, "*"), IN(obj), IN(obj, "*")]),
+        entry("EVIDENCE", [W("response"), W("to"), IN(DET + ["prior", "previous", "past"] + tx_mods + tx, "*"), IN(tx)]),
+        entry("EVIDENCE", [W("failed"), IN(["a", "an", "proper", "adequate", "appropriate", "course", "trial", "of"], "*"),
+                           W("conservative"), IN(["course", "trial", "of"], "*"),
+                           IN(["care", "treatment", "treatments", "therapy", "management", "measures"])]),
+    ]
+    out += phrases("EVIDENCE", words("ev_phrases.txt"))
+    return out
+
+
+# --------------------------------------------------------------------------- blockers
+
+
+def blockers() -> list[Entry]:
+    dx_mods = single(words("dx_mods.txt")) + LEVELS
+    after_pain = ["level", "levels", "relief", "score", "scores", "scale", "rating", "ratings", "generator",
+                  "generators", "problems", "populations", "patients", "diary", "contract", "agreement",
+                  "medical", "treatment", "chapter", "guidelines", "specialist", "physician", "program",
+                  "psychologist", "clinic", "interference", "control", "complaints"]
+    title = {"TEXT": {"REGEX": r"^(?:[A-Z][A-Za-z]+|&|,|and)$"}, "OP": "+"}
+    out = [
+        entry("_BLOCK", [IN(dx_mods), IN(dx_mods, "*"), W("pain"), IN(after_pain)]),
+        entry("_BLOCK", [W("certification(s)/specialty"), W(":"), title]),
+        entry("_BLOCK", [W("specialty"), W(":"), title]),
+        entry("_BLOCK", [W("board"), W("certified"), W("in"), title]),
+        entry("_BLOCK", [W("chronic"), W("pain"), W("medical"), W("treatment"), IN(["guidelines", "2016"], "?")]),
+    ]
+    out += phrases("_BLOCK", [f"pain {w}" for w in after_pain] + words("blocks.txt"))
+    return out
+
+
+def write(name: str, rows: list[Entry]) -> None:
+    with (OUT / name).open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, separators=(",", ":")) + "\n")
+
+
+def main() -> None:
+    write("diagnosis.jsonl", diagnosis())
+    write("treatment.jsonl", treatment())
+    write("finding.jsonl", finding())
+    write("evidence.jsonl", evidence())
+    write("block.jsonl", blockers())
+
+
+if __name__ == "__main__":
+    main()

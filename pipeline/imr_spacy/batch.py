@@ -1,0 +1,315 @@
+"""The annotate loop: items in, one record or error line out per document, nothing lost.
+
+- Each line is written whole with ``os.write`` (one call per line unless the kernel writes
+  short) and fsynced every ``FSYNC_EVERY`` lines or ``FSYNC_SECONDS``, and at the end.
+- :func:`resume_ids` reads the ids of an output file and cuts off a torn last line, so a run
+  killed at any moment and restarted with ``--resume`` ends with every document exactly once.
+- Documents go through ``nlp.pipe`` in chunks of ``batch_size``; when a chunk raises, its
+  documents are run one by one so only the failing one becomes an error (its reason names the
+  component and the exception type, never the text).
+- With ``n_process > 1`` chunks go to worker processes (spawned; each loads the model and reads
+  its own files); results are written in input order.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .inputs import DEFAULT_MAX_BYTES, Document, InputError, Item, load
+from .records import doc_to_record, pipeline_info
+
+FSYNC_EVERY = 100
+FSYNC_SECONDS = 5.0
+Result = tuple[str, dict[str, Any]]  # ("record", record) or ("error", error line)
+
+
+class JsonlWriter:
+    """Appends JSON lines, each in one write, flushed to the OS at once and fsynced periodically.
+
+    New files are created with mode 0600: annotation output is PHI.
+    """
+
+    def __init__(self, path: str | Path, *, append: bool = False) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+        self.fd = os.open(path, flags, 0o600)
+        self.unsynced = 0
+        self.synced_at = time.monotonic()
+
+    def write(self, obj: dict[str, Any]) -> None:
+        """Write ``obj`` as one line."""
+        try:
+            data = (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates from a PDF text layer
+            data = (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        self.unsynced += 1
+        if self.unsynced >= FSYNC_EVERY or time.monotonic() - self.synced_at >= FSYNC_SECONDS:
+            self.sync()
+
+    def sync(self) -> None:
+        """fsync what was written."""
+        os.fsync(self.fd)
+        self.unsynced = 0
+        self.synced_at = time.monotonic()
+
+    def close(self) -> None:
+        """fsync and close."""
+        if self.fd >= 0:
+            self.sync()
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> JsonlWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def resume_ids(path: str | Path) -> tuple[set[str], int]:
+    """Ids of the complete records in ``path`` and how many bytes of a torn tail were cut off.
+
+    The file is truncated after its last complete, parseable line (a run killed mid-write leaves
+    at most one partial line; anything after the first bad line is annotated again).
+    """
+    path = Path(path)
+    if not path.exists():
+        return set(), 0
+    ids: set[str] = set()
+    good_end = 0
+    with path.open("rb") as fh:
+        for raw in fh:
+            if not raw.endswith(b"\n"):
+                break
+            if raw.strip():
+                try:
+                    obj = json.loads(raw)
+                except ValueError:
+                    break
+                if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+                    break
+                ids.add(obj["id"])
+            good_end += len(raw)
+    size = path.stat().st_size
+    if size > good_end:
+        os.truncate(path, good_end)
+    return ids, size - good_end
+
+
+def load_model(model: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Language:
+    """``spacy.load(model)`` with ``max_length`` raised to admit every text under the size limit."""
+    nlp = spacy.load(model)
+    nlp.max_length = max(nlp.max_length, max_bytes + 1)
+    return nlp
+
+
+class PipelineError(Exception):
+    """A document the pipeline failed on; ``reason`` names the component, never the text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def run_pipeline(nlp: Language, text: str) -> Doc:
+    """``nlp(text)`` component by component, so a failure names its component."""
+    try:
+        doc = nlp.make_doc(text)
+    except Exception as exc:
+        raise PipelineError(f"tokenizer raised {type(exc).__name__}") from None
+    for name, proc in nlp.pipeline:
+        try:
+            doc = proc(doc)
+        except Exception as exc:
+            raise PipelineError(f"component '{name}' raised {type(exc).__name__}") from None
+    return doc
+
+
+def error_line(doc_id: str, source: str, reason: str, stage: str) -> dict[str, Any]:
+    """An error file line: id, source, reason and stage (``read``, ``annotate``, ``worker``)."""
+    return {"id": doc_id, "source": source, "reason": reason, "stage": stage}
+
+
+def annotate_chunk(
+    nlp: Language, items: list[Item], *, max_bytes: int, include_text: bool, pipeline: dict[str, str]
+) -> list[Result]:
+    """Read and annotate ``items``: one result per item, in order."""
+    results: list[Result | None] = [None] * len(items)
+    docs: list[tuple[int, Document]] = []
+    for i, item in enumerate(items):
+        loaded = load(item, max_bytes)
+        if isinstance(loaded, InputError):
+            results[i] = ("error", error_line(loaded.id, loaded.source, loaded.reason, "read"))
+        else:
+            docs.append((i, loaded))
+
+    def record(i: int, document: Document, doc: Doc) -> None:
+        try:
+            rec = doc_to_record(
+                doc, doc_id=document.id, source=document.source, pipeline=pipeline, include_text=include_text
+            )
+        except Exception as exc:
+            results[i] = ("error", error_line(document.id, document.source, f"record: {type(exc).__name__}", "record"))
+        else:
+            results[i] = ("record", rec)
+
+    try:
+        parsed = list(nlp.pipe([d.text for _, d in docs], batch_size=max(1, len(docs))))
+    except Exception:
+        for i, document in docs:
+            try:
+                doc = run_pipeline(nlp, document.text)
+            except PipelineError as exc:
+                results[i] = ("error", error_line(document.id, document.source, exc.reason, "annotate"))
+            else:
+                record(i, document, doc)
+    else:
+        for (i, document), doc in zip(docs, parsed, strict=True):
+            record(i, document, doc)
+    return [r for r in results if r is not None]
+
+
+@dataclass
+class BatchOptions:
+    """How to run: model name or path, size limit, text in records, chunk size, processes."""
+
+    model: str
+    max_bytes: int = DEFAULT_MAX_BYTES
+    include_text: bool = True
+    batch_size: int = 32
+    n_process: int = 1
+
+
+_WORKER: dict[str, Any] = {}
+Window = deque[tuple[list[Item], Future[list[Result]]]]
+
+
+def _init_worker(options: BatchOptions) -> None:
+    nlp = load_model(options.model, options.max_bytes)
+    _WORKER.update(nlp=nlp, pipeline=pipeline_info(nlp), options=options)
+
+
+def _work(items: list[Item]) -> list[Result]:
+    opts: BatchOptions = _WORKER["options"]
+    return annotate_chunk(
+        _WORKER["nlp"], items, max_bytes=opts.max_bytes, include_text=opts.include_text, pipeline=_WORKER["pipeline"]
+    )
+
+
+def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    """Lists of ``size`` items (the last may be shorter)."""
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def annotate_items(items: Iterable[Item], options: BatchOptions, nlp: Language | None = None) -> Iterator[list[Result]]:
+    """Results chunk by chunk, in input order (``nlp`` is used when ``n_process`` is 1)."""
+    chunks = chunked(items, options.batch_size)
+    if options.n_process <= 1:
+        nlp = nlp or load_model(options.model, options.max_bytes)
+        info = pipeline_info(nlp)
+        for chunk in chunks:
+            yield annotate_chunk(
+                nlp, chunk, max_bytes=options.max_bytes, include_text=options.include_text, pipeline=info
+            )
+        return
+    yield from _annotate_parallel(chunks, options)
+
+
+def _new_pool(options: BatchOptions) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=options.n_process,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(options,),
+    )
+
+
+def _annotate_parallel(chunks: Iterator[list[Item]], options: BatchOptions) -> Iterator[list[Result]]:
+    pool = _new_pool(options)
+    window: Window = deque()
+    try:
+        for chunk in chunks:
+            try:
+                window.append((chunk, pool.submit(_work, chunk)))
+            except BrokenProcessPool:
+                pool, window = _restart(pool, options, window)
+                window.append((chunk, pool.submit(_work, chunk)))
+            while len(window) >= 2 * options.n_process:
+                results, broken = _collect(*window.popleft())
+                if broken:
+                    pool, window = _restart(pool, options, window)
+                yield results
+        while window:
+            results, broken = _collect(*window.popleft())
+            if broken and window:
+                pool, window = _restart(pool, options, window)
+            yield results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _restart(pool: ProcessPoolExecutor, options: BatchOptions, window: Window) -> tuple[ProcessPoolExecutor, Window]:
+    """A new pool after a worker died, with the chunks still in flight submitted again."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    pool = _new_pool(options)
+    return pool, deque((chunk, pool.submit(_work, chunk)) for chunk, _ in window)
+
+
+def _collect(chunk: list[Item], future: Future[list[Result]]) -> tuple[list[Result], bool]:
+    """The chunk's results, or one ``worker`` error per item when its process died."""
+    try:
+        return future.result(), False
+    except Exception as exc:
+        reason = f"worker process failed ({type(exc).__name__})"
+        return [("error", error_line(item.id, item.source, reason, "worker")) for item in chunk], isinstance(
+            exc, BrokenProcessPool
+        )
+
+
+@dataclass
+class Stats:
+    """Counts for the summary of a run."""
+
+    records: int = 0
+    errors: int = 0
+    skipped: int = 0
+    entities: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    started: float = field(default_factory=time.perf_counter)
+
+    def add(self, kind: str, payload: dict[str, Any]) -> None:
+        """Count one result."""
+        if kind == "error":
+            self.errors += 1
+            return
+        self.records += 1
+        self.entities.update(e["label"] for e in payload.get("entities", []))
+        self.outcomes.update(str(d.get("outcome")) for d in payload.get("decisions", []))
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started

@@ -1,0 +1,358 @@
+"""The ``imr`` command line: annotate letters, export to labelling tools, import corrections, show.
+
+Exit codes: 0 all good, 1 some documents failed (see the error file or stderr), 2 usage error.
+Progress, warnings and summaries go to stderr and name documents by id, never by their text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__
+from .batch import BatchOptions, JsonlWriter, Stats, annotate_items, load_model, resume_ids
+from .inputs import DEFAULT_MAX_BYTES, InputError, Item, count_items, discover, read_text_file
+from .pdf_reader import DocumentError
+
+app = typer.Typer(
+    name="imr",
+    help="Annotate California IMR determination letters with the en_imr_pipeline spaCy pipeline.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+MB = 1024 * 1024
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, markup=False)
+
+
+class Format(str, Enum):
+    """Formats of ``imr export`` and ``imr import``."""
+
+    prodigy = "prodigy"
+    labelstudio = "labelstudio"
+    doccano = "doccano"
+    brat = "brat"
+    spacy = "spacy"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"imr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Annotate California IMR determination letters with the en_imr_pipeline spaCy pipeline.
+
+    Exit codes: 0 all documents fine, 1 some failed, 2 usage error.
+    """
+
+
+class RateColumn(ProgressColumn):
+    """Documents per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} docs/s" if speed else "- docs/s", style="progress.data.speed")
+
+
+def _default_errors(output: Path) -> Path:
+    name = output.name.removesuffix(".jsonl")
+    return output.with_name(f"{name}.errors.jsonl")
+
+
+def _usage(message: str) -> typer.Exit:
+    _stderr().print(f"error: {message}")
+    return typer.Exit(code=2)
+
+
+@app.command()
+def annotate(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            metavar="INPUT",
+            help="Letters: .txt and .pdf files, folders (searched recursively), .jsonl files of "
+            '{"id", "text"} lines; any mix.',
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", dir_okay=False, help="Output JSONL: one record per document.")
+    ],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Pipeline to load: an installed package name or a path.")
+    ] = "en_imr_pipeline",
+    n_process: Annotated[
+        int, typer.Option("--n-process", "-n", min=1, help="Worker processes (each loads the model).")
+    ] = 1,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", "-b", min=1, help="Documents per nlp.pipe batch and per worker task.")
+    ] = 32,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Keep OUTPUT's complete records (a torn last line is cut off), skip their ids and append.",
+        ),
+    ] = False,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            "-e",
+            dir_okay=False,
+            help="Error JSONL: one {id, source, reason, stage} line per failed document "
+            "[default: OUTPUT with .errors.jsonl]. Rewritten on every run.",
+        ),
+    ] = None,
+    max_size: Annotated[
+        float,
+        typer.Option("--max-size", min=0.001, help="Size limit in MB of an input file or JSONL line."),
+    ] = DEFAULT_MAX_BYTES / MB,
+    text: Annotated[
+        bool,
+        typer.Option(
+            "--text/--no-text",
+            help="Keep the document and entity texts in the records (--no-text: offsets and sha1 only; "
+            "the output is PHI either way: dates, case facts).",
+        ),
+    ] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar on stderr.")] = True,
+) -> None:
+    """Annotate letters: one JSON record per document in OUTPUT, failures in the error file.
+
+    Records follow imr_spacy/schemas/annotation.schema.json. Unreadable inputs (bad encoding,
+    corrupt, encrypted or image-only PDF, empty, too large, malformed JSONL line) go to the error
+    file with their id and reason, and the run goes on. Exit code 1 when any document failed.
+    """
+    console = _stderr()
+    errors = errors or _default_errors(output)
+    if output.resolve() == errors.resolve():
+        raise _usage("--errors must differ from --output")
+    max_bytes = int(max_size * MB)
+    try:
+        nlp = load_model(model, max_bytes)
+    except (OSError, ValueError, ImportError) as exc:
+        raise _usage(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
+    done: set[str] = set()
+    if resume:
+        done, dropped = resume_ids(output)
+        cut = f", {dropped} bytes of a torn last line cut off" if dropped else ""
+        console.print(f"resume: {len(done)} records kept in {output}{cut}")
+    exclude = [output, errors]
+    total = count_items(inputs, exclude)
+    stats = Stats()
+    options = BatchOptions(model, max_bytes, text, batch_size, n_process)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("annotating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TimeElapsedColumn(),
+        TextColumn("errors: {task.fields[errors]}"),
+    )
+    with (
+        JsonlWriter(output, append=resume) as out,
+        JsonlWriter(errors) as err,
+        Progress(*columns, console=console, disable=not progress) as bar,
+    ):
+        task = bar.add_task("annotate", total=total, errors=0)
+
+        def pending() -> Iterator[Item]:
+            for item in discover(inputs, max_bytes=max_bytes, exclude=exclude):
+                if not isinstance(item, InputError) and item.id in done:
+                    stats.skipped += 1
+                    bar.update(task, total=max(0, total - stats.skipped))
+                    continue
+                yield item
+
+        for results in annotate_items(pending(), options, nlp if n_process == 1 else None):
+            for kind, payload in results:
+                (err if kind == "error" else out).write(payload)
+                stats.add(kind, payload)
+            bar.update(task, advance=len(results), errors=stats.errors)
+    _summary(console, stats, output, errors)
+    if stats.errors:
+        raise typer.Exit(code=1)
+
+
+def _summary(console: Console, stats: Stats, output: Path, errors: Path) -> None:
+    seconds = stats.seconds
+    rate = stats.records / seconds if seconds else 0.0
+    console.print(
+        f"documents: {stats.records} annotated -> {output}; errors: {stats.errors} -> {errors}; "
+        f"skipped (--resume): {stats.skipped}; {seconds:.1f} s ({rate:.1f} docs/s)"
+    )
+    outcomes = Table(title="decisions by outcome")
+    outcomes.add_column("outcome")
+    outcomes.add_column("decisions", justify="right")
+    for name, n in sorted(stats.outcomes.items()):
+        outcomes.add_row(name, str(n))
+    labels = Table(title="entities by label")
+    labels.add_column("label")
+    labels.add_column("entities", justify="right")
+    for name, n in sorted(stats.entities.items()):
+        labels.add_row(name, str(n))
+    console.print(outcomes)
+    console.print(labels)
+
+
+@app.command()
+def export(
+    annotations: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            metavar="ANNOTATIONS",
+            help="Output of imr annotate, or a gold JSONL file (SCHEMA.md format).",
+        ),
+    ],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Target format.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="prodigy/doccano: a .jsonl file; spacy: a .spacy file; labelstudio: a folder (tasks.json, "
+            "labeling_config.xml); brat: a folder (ID.txt, ID.ann, annotation.conf).",
+        ),
+    ],
+    texts: Annotated[
+        Path | None,
+        typer.Option(
+            "--texts",
+            exists=True,
+            file_okay=False,
+            help="Folder of ID.txt texts for records made with --no-text (default: read each record's source "
+            "again). Texts are checked against the record's sha1.",
+        ),
+    ] = None,
+) -> None:
+    """Export annotations for a labelling tool or spaCy (spans, relations, attributes; decision items as ITEM spans).
+
+    The exported files hold the document texts: they are PHI.
+    """
+    from .exports import EXPORTERS, load_annotations
+
+    console = _stderr()
+    failed = 0
+    current = {"id": ""}
+
+    def docs() -> Iterator:
+        nonlocal failed
+        for doc in load_annotations(annotations, texts):
+            if isinstance(doc, InputError):
+                failed += 1
+                console.print(f"skipped {doc.id} ({doc.source}): {doc.reason}")
+                continue
+            current["id"] = doc.id
+            yield doc
+
+    try:
+        n = EXPORTERS[format.value](docs(), output)
+    except (ValueError, KeyError, IndexError) as exc:
+        console.print(f"export failed on document {current['id']} ({type(exc).__name__})")
+        raise typer.Exit(code=1) from None
+    console.print(f"exported {n} documents to {output} ({format.value}); skipped {failed}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command("import")
+def import_(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            metavar="FILE",
+            help="prodigy/doccano: JSONL export; labelstudio: JSON export (or a folder with tasks.json); "
+            "brat: the folder of .txt/.ann files; spacy: a .spacy file.",
+        ),
+    ],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Format of SOURCE.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", dir_okay=False, help="Gold JSONL (SCHEMA.md format) to write.")
+    ],
+) -> None:
+    """Read corrected annotations back into the SCHEMA gold format (id, text, spans, decisions, relations)."""
+    from .exports import READERS, to_gold
+
+    console = _stderr()
+    try:
+        golds = [to_gold(doc) for doc in READERS[format.value](source)]
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        console.print(f"cannot read {source} as {format.value} ({type(exc).__name__})")
+        raise typer.Exit(code=1) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8") as fh:
+        for gold in golds:
+            fh.write(json.dumps(gold, ensure_ascii=False) + "\n")
+    console.print(f"imported {len(golds)} documents to {output}")
+
+
+@app.command()
+def show(
+    letter: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, metavar="LETTER", help="A letter: .txt or .pdf file.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="HTML page to write.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Pipeline to load: an installed package name or a path.")
+    ] = "en_imr_pipeline",
+    max_size: Annotated[float, typer.Option("--max-size", min=0.001, help="Size limit of the letter in MB.")] = (
+        DEFAULT_MAX_BYTES / MB
+    ),
+) -> None:
+    """Write an HTML page of one letter: entity marks (negated ones struck through), sections, decisions."""
+    from .show import render_page
+
+    max_bytes = int(max_size * MB)
+    try:
+        nlp = load_model(model, max_bytes)
+    except (OSError, ValueError, ImportError) as exc:
+        raise _usage(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
+    try:
+        text = read_text_file(letter, max_bytes)
+    except DocumentError as exc:
+        _stderr().print(f"cannot read {letter}: {exc.reason}")
+        raise typer.Exit(code=1) from None
+    doc = nlp(text)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_page(doc, letter.stem), encoding="utf-8")
+    _stderr().print(f"wrote {output}: {len(doc.ents)} entities, {len(doc._.decisions)} decisions")
+
+
+if __name__ == "__main__":
+    app()

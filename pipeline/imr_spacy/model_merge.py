@@ -1,0 +1,116 @@
+"""Combining the trained NER with the rule entities.
+
+Two small components, placed around the entity ruler::
+
+    ... tok2vec -> ner -> model_stash -> entity_ruler -> model_merge -> normalizer ...
+
+- ``imr_model_stash`` moves the trained ``ner``'s entities to ``doc.spans["model"]`` and clears
+  ``doc.ents`` (the ruler then writes its own entities).
+- ``imr_model_merge`` merges ``doc.spans["model"]`` into the rule entities by a conflict policy.
+  Rules always own the structured labels (DATE, VISIT_COUNT, REFLEX_GRADE, GUIDELINE_CITE, DECISION):
+  a model span that overlaps a rule entity of a structured label is dropped. For the open-class
+  labels (``open_labels``) the policies are:
+
+  ``fill``    model spans are added only where they overlap no rule entity;
+  ``longer``  as ``fill``, and a model span also replaces the open-class rule entities it overlaps
+              when it is longer than each of them (rules keep the rest);
+  ``model``   the model owns the open-class labels: open-class rule entities that overlap a model
+              span give way to it (rule entities the model has nothing for stay).
+
+The merged entities keep the project's contract: non-overlapping ``doc.ents`` with plain-data state,
+so normalizer, context and decisions run on them unchanged. The default policy is the one measured
+best on the dev split (training/README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+MODEL_KEY = "model"
+OPEN_LABELS: tuple[str, ...] = ("DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE")
+POLICIES = ("fill", "longer", "model")
+
+
+class ModelStash:
+    """Moves ``doc.ents`` (the trained NER's output) to ``doc.spans[spans_key]``."""
+
+    def __init__(self, spans_key: str = MODEL_KEY) -> None:
+        self.spans_key = spans_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.spans[self.spans_key] = list(doc.ents)
+        doc.ents = []
+        return doc
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def merge_spans(
+    rule_ents: Iterable[Span], model_spans: Iterable[Span], policy: str, open_labels: Iterable[str]
+) -> list[Span]:
+    """The merged, non-overlapping entity list (sorted) for one Doc."""
+    if policy not in POLICIES:
+        raise ValueError(f"unknown merge policy {policy!r}; expected one of {POLICIES}")
+    open_set = set(open_labels)
+    kept = list(rule_ents)
+    added: list[Span] = []
+    for span in sorted(model_spans, key=lambda s: (s.start, -len(s))):
+        if span.label_ not in open_set:
+            continue
+        hits = [e for e in kept if _overlaps(e, span)]
+        if any(_overlaps(a, span) for a in added):
+            continue
+        if not hits:
+            added.append(span)
+            continue
+        if policy == "fill" or any(e.label_ not in open_set for e in hits):
+            continue
+        if policy == "longer" and not all(len(span.text) > len(e.text) for e in hits):
+            continue
+        kept = [e for e in kept if not any(e is h for h in hits)]
+        added.append(span)
+    return sorted(kept + added, key=lambda s: (s.start, s.end))
+
+
+class ModelMerge:
+    """Merges ``doc.spans[spans_key]`` into ``doc.ents`` by ``policy``."""
+
+    def __init__(self, spans_key: str, policy: str, open_labels: list[str]) -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"unknown merge policy {policy!r}; expected one of {POLICIES}")
+        self.spans_key = spans_key
+        self.policy = policy
+        self.open_labels = tuple(open_labels)
+
+    def __call__(self, doc: Doc) -> Doc:
+        model = doc.spans[self.spans_key] if self.spans_key in doc.spans else []
+        if len(model):
+            doc.ents = merge_spans(doc.ents, model, self.policy, self.open_labels)
+        return doc
+
+    def to_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> None:
+        """Nothing to save: the policy lives in the config."""
+
+    def from_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> ModelMerge:
+        return self
+
+
+@Language.factory("imr_model_stash", default_config={"spans_key": MODEL_KEY})
+def make_model_stash(nlp: Language, name: str, spans_key: str) -> ModelStash:
+    """Factory of :class:`ModelStash`."""
+    return ModelStash(spans_key)
+
+
+@Language.factory(
+    "imr_model_merge",
+    default_config={"spans_key": MODEL_KEY, "policy": "longer", "open_labels": list(OPEN_LABELS)},
+)
+def make_model_merge(nlp: Language, name: str, spans_key: str, policy: str, open_labels: list[str]) -> ModelMerge:
+    """Factory of :class:`ModelMerge`."""
+    return ModelMerge(spans_key, policy, open_labels)

@@ -1,0 +1,101 @@
+"""The merge of trained-NER spans into the rule entities (imr_model_stash / imr_model_merge)."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from imr_spacy.model_merge import POLICIES, ModelMerge, merge_spans
+
+TEXT = "Request for physical therapy x 12 for chronic low back pain dated 02/23/2009 is not medically necessary."
+
+
+@pytest.fixture(scope="module")
+def blank() -> Language:
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
+
+
+def span(doc: Doc, phrase: str, label: str) -> Span:
+    start = doc.text.index(phrase)
+    s = doc.char_span(start, start + len(phrase), label=label)
+    assert s is not None, phrase
+    return s
+
+
+def texts(spans: list[Span]) -> list[tuple[str, str]]:
+    return [(s.text, s.label_) for s in spans]
+
+
+def test_structured_rule_entities_always_win(blank: Language) -> None:
+    doc = blank(TEXT)
+    rules = [span(doc, "x 12", "VISIT_COUNT"), span(doc, "02/23/2009", "DATE")]
+    model = [span(doc, "physical therapy x 12", "TREATMENT"), span(doc, "dated 02/23/2009", "EVIDENCE")]
+    for policy in POLICIES:
+        assert texts(merge_spans(rules, model, policy, ["TREATMENT", "EVIDENCE"])) == [
+            ("x 12", "VISIT_COUNT"),
+            ("02/23/2009", "DATE"),
+        ]
+
+
+def test_fill_adds_only_where_rules_found_nothing(blank: Language) -> None:
+    doc = blank(TEXT)
+    rules = [span(doc, "low back pain", "DIAGNOSIS")]
+    model = [span(doc, "physical therapy", "TREATMENT"), span(doc, "chronic low back pain", "DIAGNOSIS")]
+    merged = merge_spans(rules, model, "fill", ["TREATMENT", "DIAGNOSIS"])
+    assert texts(merged) == [("physical therapy", "TREATMENT"), ("low back pain", "DIAGNOSIS")]
+
+
+def test_longer_replaces_shorter_open_class_rule_span(blank: Language) -> None:
+    doc = blank(TEXT)
+    rules = [span(doc, "low back pain", "DIAGNOSIS"), span(doc, "physical therapy", "TREATMENT")]
+    model = [span(doc, "chronic low back pain", "DIAGNOSIS"), span(doc, "therapy", "TREATMENT")]
+    merged = merge_spans(rules, model, "longer", ["TREATMENT", "DIAGNOSIS"])
+    assert texts(merged) == [("physical therapy", "TREATMENT"), ("chronic low back pain", "DIAGNOSIS")]
+
+
+def test_model_policy_lets_the_model_own_open_labels(blank: Language) -> None:
+    doc = blank(TEXT)
+    rules = [span(doc, "physical therapy", "TREATMENT"), span(doc, "not medically necessary", "DECISION")]
+    model = [span(doc, "therapy", "TREATMENT"), span(doc, "medically", "FINDING")]
+    merged = merge_spans(rules, model, "model", ["TREATMENT", "FINDING"])
+    assert texts(merged) == [("therapy", "TREATMENT"), ("not medically necessary", "DECISION")]
+
+
+def test_model_spans_of_other_labels_are_ignored(blank: Language) -> None:
+    doc = blank(TEXT)
+    model = [span(doc, "02/23/2009", "DATE"), span(doc, "physical therapy", "TREATMENT")]
+    assert texts(merge_spans([], model, "fill", ["TREATMENT"])) == [("physical therapy", "TREATMENT")]
+
+
+def test_unknown_policy_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        ModelMerge("model", "vote", ["DIAGNOSIS"])
+
+
+def test_stash_then_merge_in_a_pipeline(blank: Language, tmp_path) -> None:
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
+
+    @Language.component("g1_fake_ner")
+    def fake_ner(doc: Doc) -> Doc:
+        doc.ents = [span(doc, "chronic low back pain", "DIAGNOSIS"), span(doc, "02/23/2009", "DATE")]
+        return doc
+
+    @Language.component("g1_fake_rules")
+    def fake_rules(doc: Doc) -> Doc:
+        assert not doc.ents, "the stash clears the model's entities"
+        doc.ents = [span(doc, "low back pain", "DIAGNOSIS"), span(doc, "not medically necessary", "DECISION")]
+        return doc
+
+    nlp.add_pipe("g1_fake_ner")
+    nlp.add_pipe("imr_model_stash")
+    nlp.add_pipe("g1_fake_rules")
+    nlp.add_pipe("imr_model_merge", config={"policy": "longer"})
+    doc = nlp(TEXT)
+    assert texts(list(doc.spans["model"])) == [("chronic low back pain", "DIAGNOSIS"), ("02/23/2009", "DATE")]
+    assert texts(list(doc.ents)) == [("chronic low back pain", "DIAGNOSIS"), ("not medically necessary", "DECISION")]
+    nlp.to_disk(tmp_path / "p")
+    again = spacy.load(tmp_path / "p")
+    assert again.get_pipe("imr_model_merge").policy == "longer"
+    assert texts(list(again(TEXT).ents)) == texts(list(doc.ents))

@@ -1,0 +1,159 @@
+"""Round trips keep every annotation: ``to_disk``/``spacy.load``, ``Doc.to_bytes``, ``DocBin``, pickle, ``n_process=2``.
+
+Each Doc is compared through :func:`canonical_json`, a plain representation of everything the pipeline
+stores (entities with all contract attributes, span groups, sections, decision and relation records
+and the Span views of them, case facts, and every custom value in ``user_data``). Failures name letters
+by index only: the canonical form holds document facts (PHI).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin, Span
+from spacy.vocab import Vocab
+
+from conftest import LETTERS
+from imr_spacy.extensions import SPAN_ATTRS
+from imr_spacy.pdf_reader import read_pdf
+
+
+@lru_cache(maxsize=1)
+def letter_texts() -> tuple[str, ...]:
+    """The text layers of the real letters (``examples/letters/*.pdf``), in file-name order."""
+    texts = tuple(read_pdf(path) for path in sorted(LETTERS.glob("*.pdf")))
+    assert len(texts) >= 72
+    return texts
+
+
+def _offsets(span: Span | None) -> list[int] | None:
+    return None if span is None else [span.start_char, span.end_char]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able form of a stored value (tuples become lists; anything else its repr)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return repr(value)
+
+
+def canonical(doc: Doc) -> dict[str, Any]:
+    """Everything the pipeline put on ``doc``, as plain data in a fixed order."""
+    attrs = [*SPAN_ATTRS, "section"]
+    ents = [
+        [e.start_char, e.end_char, e.label_, {a: _plain(getattr(e._, a)) for a in attrs}] for e in doc.ents
+    ]
+    decisions = [
+        {
+            "item": _offsets(d["item"]),
+            "treatment": _offsets(d["treatment"]),
+            "count": _offsets(d["count"]),
+            "outcome": d["outcome"],
+            "decision": _offsets(d["decision"]),
+            "guidelines": [_offsets(g) for g in d["guidelines"]],
+            "rationale": _offsets(d["rationale"]),
+        }
+        for d in doc._.decisions
+    ]
+    user_data = sorted(
+        ([_plain(k), _plain(v)] for k, v in doc.user_data.items()),
+        key=lambda kv: json.dumps(kv[0]),
+    )
+    return {
+        "tokens": [t.idx for t in doc],
+        "sents": [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else None,
+        "ents": ents,
+        "spans": {k: [[s.start_char, s.end_char, s.label_] for s in g] for k, g in sorted(doc.spans.items())},
+        "section_bounds": _plain(doc._.section_bounds),
+        "decision_records": _plain(doc._.decision_records),
+        "relation_records": _plain(doc._.relation_records),
+        "decisions": decisions,
+        "relations": [[_offsets(h), _offsets(c), label] for h, c, label in doc._.relations],
+        "case": _plain(doc._.case),
+        "user_data": user_data,
+    }
+
+
+def canonical_json(doc: Doc) -> str:
+    """:func:`canonical` as one JSON line (keys in insertion order, so dict order counts)."""
+    return json.dumps(canonical(doc), ensure_ascii=False, separators=(",", ":"))
+
+
+def differing(a: list[str], b: list[str]) -> list[int]:
+    """Indices where two lists of canonical JSON differ (and a length mismatch as -1)."""
+    bad = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    return bad if len(a) == len(b) else [*bad, -1]
+
+
+@pytest.fixture(scope="module")
+def texts() -> tuple[str, ...]:
+    return letter_texts()
+
+
+@pytest.fixture(scope="module")
+def docs(nlp: Language, texts: tuple[str, ...]) -> list[Doc]:
+    return list(nlp.pipe(texts))
+
+
+@pytest.fixture(scope="module")
+def expected(docs: list[Doc]) -> list[str]:
+    return [canonical_json(d) for d in docs]
+
+
+def test_letters_are_annotated(docs: list[Doc]) -> None:
+    """The round trips below compare something: the letters carry entities and sections."""
+    assert sum(len(d.ents) for d in docs) > 0
+    assert sum(len(d._.section_bounds or []) for d in docs) > 0
+
+
+def test_to_disk_and_load(nlp: Language, texts: tuple[str, ...], expected: list[str], tmp_path: Path) -> None:
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    assert loaded.pipe_names == nlp.pipe_names
+    got = [canonical_json(d) for d in loaded.pipe(texts)]
+    assert differing(got, expected) == []
+
+
+def test_doc_to_bytes(nlp: Language, docs: list[Doc], expected: list[str]) -> None:
+    got = [canonical_json(Doc(nlp.vocab).from_bytes(d.to_bytes())) for d in docs]
+    assert differing(got, expected) == []
+
+
+def test_docbin_with_user_data(docs: list[Doc], expected: list[str]) -> None:
+    data = DocBin(docs=docs, store_user_data=True).to_bytes()
+    restored = DocBin(store_user_data=True).from_bytes(data).get_docs(Vocab())
+    got = [canonical_json(d) for d in restored]
+    assert differing(got, expected) == []
+
+
+def test_pickle_docs(docs: list[Doc], expected: list[str]) -> None:
+    got = [canonical_json(pickle.loads(pickle.dumps(d))) for d in docs]
+    assert differing(got, expected) == []
+
+
+def test_pickle_nlp(nlp: Language, texts: tuple[str, ...], expected: list[str]) -> None:
+    clone = pickle.loads(pickle.dumps(nlp))
+    assert clone.pipe_names == nlp.pipe_names
+    got = [canonical_json(d) for d in clone.pipe(texts)]
+    assert differing(got, expected) == []
+
+
+def test_n_process_2_equals_1(nlp: Language, texts: tuple[str, ...], expected: list[str]) -> None:
+    got = [canonical_json(d) for d in nlp.pipe(texts, n_process=2, batch_size=8)]
+    assert differing(got, expected) == []
+
+
+def test_pipe_equals_call(nlp: Language, texts: tuple[str, ...], expected: list[str]) -> None:
+    got = [canonical_json(nlp(t)) for t in texts]
+    assert differing(got, expected) == []
