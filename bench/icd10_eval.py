@@ -24,6 +24,7 @@ import csv
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import spacy
@@ -33,6 +34,7 @@ from imr_spacy.icd10 import IMRICD10Linker, doc_abbreviations, tokens
 from imr_spacy.tables import load_tables
 from imr_spacy.tokenizer import build_tokenizer
 from spacy.language import Language
+from spacy.tokens import Doc
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -145,6 +147,17 @@ def eval_abbreviations(nlp: Language, texts: dict[str, str], name: str, show: bo
             print(f"    {count:3d}  {short} = {long}")
 
 
+def best_time(component: Callable[[Doc], Doc], docs: list[Doc], runs: int = 3) -> float:
+    """Fastest of ``runs`` passes over ``docs`` (the machine is shared: take the best)."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        for doc in docs:
+            component(doc)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def pipeline_speed(texts: dict[str, str], linker: IMRICD10Linker) -> None:
     """Both components on Docs from the working tree's pipeline (its DIAGNOSIS entities)."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -154,14 +167,7 @@ def pipeline_speed(texts: dict[str, str], linker: IMRICD10Linker) -> None:
     docs = list(nlp.pipe(texts.values()))
     words = sum(len(d) for d in docs)
     abbr = IMRAbbreviations(max_long_words=10)
-    start = time.perf_counter()
-    for doc in docs:
-        abbr(doc)
-    t_abbr = time.perf_counter() - start
-    start = time.perf_counter()
-    for doc in docs:
-        linker(doc)
-    t_link = time.perf_counter() - start
+    t_abbr, t_link = best_time(abbr, docs), best_time(linker, docs)
     ents = [e for d in docs for e in d.ents if e.label_ == "DIAGNOSIS"]
     coded = sum(e._.icd10 is not None for e in ents)
     linker.use_doc_abbreviations = False

@@ -59,7 +59,9 @@ def test_size_formats_items_and_outcomes(splits: dict[str, list[dict[str, Any]]]
     assert set(labels) == set(_generator("check").LABELS)
 
 
-def test_every_record_is_valid_and_token_aligned(splits: dict[str, list[dict[str, Any]]], tokenizer_nlp: Language) -> None:
+def test_every_record_is_valid_and_token_aligned(
+    splits: dict[str, list[dict[str, Any]]], tokenizer_nlp: Language
+) -> None:
     check = _generator("check").check_record
     ids = set()
     for split in SPLITS:
@@ -99,7 +101,10 @@ def test_attributes_by_label(splits: dict[str, list[dict[str, Any]]]) -> None:
                 forms["historical"] += 1
             if attrs.get("is_hypothetical"):
                 forms["hypothetical"] += 1
-    assert all(forms[k] >= 10 for k in ("negated evidence", "month date", "count range", "cite pages", "historical", "hypothetical")), forms
+    assert all(
+        forms[k] >= 10
+        for k in ("negated evidence", "month date", "count range", "cite pages", "historical", "hypothetical")
+    ), forms
 
 
 def test_decisions_point_at_items_and_cites(splits: dict[str, list[dict[str, Any]]]) -> None:
@@ -117,7 +122,10 @@ def test_test_split_holds_vocabulary_no_train_letter_has(splits: dict[str, list[
     seen = {_norm(rec["text"][s["start"] : s["end"]]) for rec in splits["train"] for s in rec["spans"]}
     for label in OPEN:
         test_terms = {
-            _norm(rec["text"][s["start"] : s["end"]]) for rec in splits["test"] for s in rec["spans"] if s["label"] == label
+            _norm(rec["text"][s["start"] : s["end"]])
+            for rec in splits["test"]
+            for s in rec["spans"]
+            if s["label"] == label
         }
         unseen = test_terms - seen
         assert len(unseen) >= 30, (label, len(unseen))
@@ -133,7 +141,10 @@ def test_test_split_holds_vocabulary_no_train_letter_has(splits: dict[str, list[
 def test_wrapping_keeps_offsets() -> None:
     builder = _generator("builder")
     frags = [builder.Frag("The patient has "), builder.Frag("degenerative cervical disc disease", "DIAGNOSIS", {})]
-    frags += [builder.Frag(" and requests " + "follow-up visits " * 12 + "for the "), builder.Frag("cervical spine", "X", {})]
+    frags += [
+        builder.Frag(" and requests " + "follow-up visits " * 12 + "for the "),
+        builder.Frag("cervical spine", "X", {}),
+    ]
     for fmt in ("older", "newer"):
         laid = builder.layout([builder.Block(frags, "S")], fmt, random.Random(3))
         got = [(" ".join(laid.text[s.start : s.end].replace("-\n", "").split()), s.label) for s in laid.spans]

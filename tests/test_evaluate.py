@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 import spacy
-from spacy.language import Language
-
 from imr_spacy import evaluate as ev
+from spacy.language import Language
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 import spacy
+from imr_spacy.model_merge import POLICIES, ModelMerge, merge_spans
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-
-from imr_spacy.model_merge import POLICIES, ModelMerge, merge_spans
 
 TEXT = "Request for physical therapy x 12 for chronic low back pain dated 02/23/2009 is not medically necessary."
 

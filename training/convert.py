@@ -1,7 +1,7 @@
 """Convert gold JSONL (SCHEMA format) to a spaCy DocBin for training the open-class NER.
 
     .venv/bin/python training/convert.py corpus/train.jsonl /tmp/G1/train.spacy
-    .venv/bin/python training/convert.py corpus/dev.jsonl /tmp/G1/dev.spacy --labels DIAGNOSIS,TREATMENT,FINDING,EVIDENCE
+    .venv/bin/python training/convert.py corpus/dev.jsonl /tmp/G1/dev.spacy --labels DIAGNOSIS,TREATMENT
 
 Docs are tokenized with the project tokenizer (``imr_spacy.Tokenizer.v1``); every kept span must be
 token-aligned (the corpus tests guarantee it), otherwise conversion fails naming the record id and offsets.

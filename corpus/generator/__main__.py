@@ -1,6 +1,6 @@
 """Write corpus/train.jsonl, dev.jsonl and test.jsonl (deterministic for a seed).
 
-    .venv/bin/python -m corpus.generator [--seed 20161209] [--out corpus] [--n 300]
+.venv/bin/python -m corpus.generator [--seed 20161209] [--out corpus] [--n 300]
 """
 
 from __future__ import annotations

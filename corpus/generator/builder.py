@@ -71,7 +71,9 @@ def flatten(frags: list[Frag]) -> tuple[str, list[Span], list[tuple[str, int]]]:
     return "".join(parts), spans, marks
 
 
-def _break_points(text: str, width: int, rng: random.Random, split_words: bool, protected: set[int]) -> list[tuple[int, str]]:
+def _break_points(
+    text: str, width: int, rng: random.Random, split_words: bool, protected: set[int]
+) -> list[tuple[int, str]]:
     """(position, kind) for each line break: kind 'space' replaces the space at position,
     'hyphen' and 'split' insert a break before position."""
     breaks: list[tuple[int, str]] = []

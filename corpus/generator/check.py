@@ -7,7 +7,17 @@ from typing import Any
 from spacy.language import Language
 
 LABELS = frozenset(
-    {"DIAGNOSIS", "TREATMENT", "VISIT_COUNT", "REFLEX_GRADE", "DATE", "GUIDELINE_CITE", "FINDING", "EVIDENCE", "DECISION"}
+    {
+        "DIAGNOSIS",
+        "TREATMENT",
+        "VISIT_COUNT",
+        "REFLEX_GRADE",
+        "DATE",
+        "GUIDELINE_CITE",
+        "FINDING",
+        "EVIDENCE",
+        "DECISION",
+    }
 )
 OUTCOMES = frozenset({"upheld", "overturned", "partial"})
 DATE_ROLES = frozenset({"injury", "report", "utilization_review", "request", "other"})

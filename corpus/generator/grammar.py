@@ -78,7 +78,9 @@ def expand(template: str, rng: random.Random, slot: Resolver, annotate: Annotato
     return _expand(parse(template), rng, slot, annotate)
 
 
-def _expand(nodes: tuple[Node, ...] | list[Node], rng: random.Random, slot: Resolver, annotate: Annotator) -> list[Frag]:
+def _expand(
+    nodes: tuple[Node, ...] | list[Node], rng: random.Random, slot: Resolver, annotate: Annotator
+) -> list[Frag]:
     out: list[Frag] = []
     for n in nodes:
         if isinstance(n, str):

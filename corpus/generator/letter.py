@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .builder import Block, Frag, layout
-from .grammar import capitalize, expand, text_of
+from .grammar import capitalize, expand
 from .vocab import Pools, load, pools
 
 GRAMMAR: dict[str, list[str]] = {k: v for k, v in load("grammar").items() if not k.startswith("_")}
@@ -26,11 +26,13 @@ GUIDE = load("guidelines")
 MISC = load("misc")
 
 HOW = "HOW THE IMR FINAL DETERMINATION WAS MADE"
+REMAINING = "The remaining IMR eligible portion of the original request, "
 CCS = "CLINICAL CASE SUMMARY"
 ISSUES = "IMR ISSUES, DECISIONS AND RATIONALES"
 
-NUM_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+NUM_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
 OPEN = ("DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE")
+SPECIAL_STUDY_KINDS = ("imaging", "surgery", "injection")
 
 # --------------------------------------------------------------------------- dates
 
@@ -153,8 +155,8 @@ class Writer:
     def date(self, role: str, month: bool = False) -> list[Frag]:
         c = self.c
         base = {"injury": c.injury, "report": c.report, "request": c.request, "ur": c.ur}.get(role)
-        if base is None or role == "report" and self.rng.random() < 0.3:
-            lo = c.injury if role != "injury" else c.injury
+        if base is None or (role == "report" and self.rng.random() < 0.3):
+            lo = c.injury
             span = max(1, (c.ur - lo).days)
             base = lo + dt.timedelta(days=self.rng.randint(0, span))
         role_name = {"ur": "utilization_review"}.get(role, role)
@@ -251,7 +253,9 @@ class Writer:
         region = e["region"]
         if region in ("lumbar", "hip") and roll < 0.5:
             frags.append(Frag(self.r([" radiating to the ", " that radiates down the ", " with radiation into the "])))
-            frags.append(Frag(self.r(["left leg", "right leg", "bilateral lower extremities", "buttocks", "left foot"])))
+            frags.append(
+                Frag(self.r(["left leg", "right leg", "bilateral lower extremities", "buttocks", "left foot"]))
+            )
         elif region == "cervical" and roll < 0.5:
             frags.append(Frag(self.r([" radiating to the ", " that radiates into the ", " with radiation to the "])))
             frags.append(Frag(self.r(["shoulders", "left arm", "right upper extremity", "bilateral hands"])))
@@ -305,46 +309,94 @@ class Writer:
 
     def reflex_clause(self) -> list[Frag]:
         """A reflex sentence: REFLEX_GRADE with reflex name and side as written."""
-        grades = [("2+", "2+"), ("1+", "1+"), ("1 +", "1+"), ("+2", "2+"), ("2+/4", "2+"), ("1+/4", "1+"),
-                  ("2/2", "2"), ("2 of 4", "2"), ("absent", "absent"), ("trace", "trace"), ("3+", "3+"), ("0", "0"),
-                  ("+1", "1+"), ("1/4", "1")]
+        grades = [
+            ("2+", "2+"),
+            ("1+", "1+"),
+            ("1 +", "1+"),
+            ("+2", "2+"),
+            ("2+/4", "2+"),
+            ("1+/4", "1+"),
+            ("2/2", "2"),
+            ("2 of 4", "2"),
+            ("absent", "absent"),
+            ("trace", "trace"),
+            ("3+", "3+"),
+            ("0", "0"),
+            ("+1", "1+"),
+            ("1/4", "1"),
+        ]
         gtext, grade = self.r(grades)
         regions = [r for r, _ in self.c.regions if REGIONS[r]["reflexes"]] or ["lumbar"]
         region = self.r(regions)
         names = REGIONS[region]["reflexes"]
         name = self.r(names)
         limb = REGIONS[region]["limb"]
-        bil = [(" bilaterally", "bilateral"), (" and symmetric", "bilateral"), (" and equal bilaterally", "bilateral"),
-               (" symmetrically", "bilateral"), (f" in the {limb}", None), (" throughout", None)]
+        bil = [
+            (" bilaterally", "bilateral"),
+            (" and symmetric", "bilateral"),
+            (" and equal bilaterally", "bilateral"),
+            (" symmetrically", "bilateral"),
+            (f" in the {limb}", None),
+            (" throughout", None),
+        ]
         shown = "Achilles" if name == "achilles" else name
         form = self.rng.randint(0, 5)
         if form == 0:
             tail, side = self.r(bil)
             lead = self.r(["Deep tendon reflexes were ", "DTRs were ", "Deep tendon reflexes are ", "DTRs are "])
-            return [Frag(lead), self.ent(gtext, "REFLEX_GRADE", reflex="deep tendon", grade=grade, side=side, is_negated=False), Frag(tail + ".")]
+            return [
+                Frag(lead),
+                self.ent(gtext, "REFLEX_GRADE", reflex="deep tendon", grade=grade, side=side, is_negated=False),
+                Frag(tail + "."),
+            ]
         if form == 1:
             tail, side = self.r(bil)
-            lead = self.r([f"{shown.capitalize()} reflexes were ", f"The {shown} reflexes are ", f"{shown.capitalize()} reflexes measured "])
-            return [Frag(lead), self.ent(gtext, "REFLEX_GRADE", reflex=name, grade=grade, side=side, is_negated=False), Frag(tail + ".")]
+            lead = self.r(
+                [
+                    f"{shown.capitalize()} reflexes were ",
+                    f"The {shown} reflexes are ",
+                    f"{shown.capitalize()} reflexes measured ",
+                ]
+            )
+            return [
+                Frag(lead),
+                self.ent(gtext, "REFLEX_GRADE", reflex=name, grade=grade, side=side, is_negated=False),
+                Frag(tail + "."),
+            ]
         if form == 2:
             side = self.r(["left", "right"])
             lead = self.r([f"The {side} {shown} reflex was ", f"{side.capitalize()} {shown} reflex is "])
-            return [Frag(lead), self.ent(gtext, "REFLEX_GRADE", reflex=name, grade=grade, side=side, is_negated=False), Frag(".")]
+            return [
+                Frag(lead),
+                self.ent(gtext, "REFLEX_GRADE", reflex=name, grade=grade, side=side, is_negated=False),
+                Frag("."),
+            ]
         if form == 3:
             side = self.r(["left", "right"])
             lead = self.r([f"{shown.capitalize()} reflex was ", f"The {shown} reflex is "])
-            return [Frag(lead), self.ent(gtext, "REFLEX_GRADE", reflex=name, grade=grade, side=side, is_negated=False),
-                    Frag(f" on the {side}.")]
+            return [
+                Frag(lead),
+                self.ent(gtext, "REFLEX_GRADE", reflex=name, grade=grade, side=side, is_negated=False),
+                Frag(f" on the {side}."),
+            ]
         if form == 4:
-            others = [n for r in regions for n in REGIONS[r]["reflexes"] if n != name] or ["triceps" if name != "triceps" else "biceps"]
+            others = [n for r in regions for n in REGIONS[r]["reflexes"] if n != name] or [
+                "triceps" if name != "triceps" else "biceps"
+            ]
             other = self.r(others)
             other = "Achilles" if other == "achilles" else other
             tail, side = self.r(bil[:4])
-            return [Frag(f"{shown.capitalize()} and {other} reflexes were "),
-                    self.ent(gtext, "REFLEX_GRADE", reflex=None, grade=grade, side=side, is_negated=False), Frag(tail + ".")]
+            return [
+                Frag(f"{shown.capitalize()} and {other} reflexes were "),
+                self.ent(gtext, "REFLEX_GRADE", reflex=None, grade=grade, side=side, is_negated=False),
+                Frag(tail + "."),
+            ]
         tail, side = self.r(bil)
-        return [Frag(self.r(["Reflexes were ", "Reflexes are "])),
-                self.ent(gtext, "REFLEX_GRADE", reflex=None, grade=grade, side=side, is_negated=False), Frag(tail + ".")]
+        return [
+            Frag(self.r(["Reflexes were ", "Reflexes are "])),
+            self.ent(gtext, "REFLEX_GRADE", reflex=None, grade=grade, side=side, is_negated=False),
+            Frag(tail + "."),
+        ]
 
     # ---- treatments
     def tx_frag(self, e: dict[str, Any], with_site: bool = True) -> list[Frag]:
@@ -376,7 +428,9 @@ class Writer:
         out: list[Frag] = []
         for i, p in enumerate(procs[:n]):
             if i:
-                out.append(Frag(", and " if i == n - 1 and self.rng.random() < 0.6 else (" and " if i == n - 1 else ", ")))
+                out.append(
+                    Frag(", and " if i == n - 1 and self.rng.random() < 0.6 else (" and " if i == n - 1 else ", "))
+                )
             if p.get("drug"):
                 out.append(self.ent(p["name"], "TREATMENT"))
             else:
@@ -391,7 +445,11 @@ class Writer:
                 out.append(Frag(", and " if i == len(meds) - 1 and self.rng.random() < 0.5 else ", "))
             out.append(self.ent(self.drug_text(d), "TREATMENT"))
             if self.rng.random() < 0.25:
-                out.append(Frag(self.r([" #60", " #30", " #90", " 1 tablet by mouth twice daily", " as needed", " at bedtime"])))
+                out.append(
+                    Frag(
+                        self.r([" #60", " #30", " #90", " 1 tablet by mouth twice daily", " as needed", " at bedtime"])
+                    )
+                )
         return out
 
     # ---- counts
@@ -413,8 +471,14 @@ class Writer:
                 else:
                     aw = self.r([str(a), NUM_WORDS[a]])
                     bw = self.r([str(b), NUM_WORDS[b]]) if b <= 12 else str(b)
-                    text = self.r([f"{aw} times a week for {bw} weeks", f"{aw} times per week for {bw} weeks",
-                                   f"{aw} times a week times {bw} weeks", f"{aw} times weekly for {bw} weeks"])
+                    text = self.r(
+                        [
+                            f"{aw} times a week for {bw} weeks",
+                            f"{aw} times per week for {bw} weeks",
+                            f"{aw} times a week times {bw} weeks",
+                            f"{aw} times weekly for {bw} weeks",
+                        ]
+                    )
                 return [self.ent(text, "VISIT_COUNT", count_min=n, count_max=n)]
         text = {
             "x": f"x {n}",
@@ -436,7 +500,11 @@ class Writer:
         site = item.site
         if item.kind == "therapy" and item.count:
             lo, hi = item.count
-            pre = self.r(["", "", "Additional ", "Continued ", "Outpatient "]) if style == "line" else self.r(["", "additional "])
+            pre = (
+                self.r(["", "", "Additional ", "Continued ", "Outpatient "])
+                if style == "line"
+                else self.r(["", "additional "])
+            )
             tx = item.tx if style != "line" or pre else item.tx[:1].upper() + item.tx[1:]
             if pre:
                 out.append(Frag(pre))
@@ -452,8 +520,12 @@ class Writer:
                 word = NUM_WORDS[lo] if self.rng.random() < 0.6 else str(lo)
                 if style == "line" and not pre:
                     word = word.capitalize()
-                out = ([Frag(pre)] if pre else []) + [self.ent(word, "VISIT_COUNT", count_min=lo, count_max=hi),
-                                                      Frag(" "), self.ent(item.tx, "TREATMENT"), Frag(" sessions")]
+                out = ([Frag(pre)] if pre else []) + [
+                    self.ent(word, "VISIT_COUNT", count_min=lo, count_max=hi),
+                    Frag(" "),
+                    self.ent(item.tx, "TREATMENT"),
+                    Frag(" sessions"),
+                ]
                 if site:
                     out.append(Frag(f" for the {site}"))
             else:
@@ -492,62 +564,14 @@ class Writer:
         return out
 
     def recommendation(self, item: Item) -> list[Frag]:
-        """What a guideline recommends for the item's kind (with counts and diagnoses)."""
-        k = item.kind
-        if k == "therapy":
-            tx = item.tx
-            choices = [
-                "[[9-10 visits|VC9-10]] over 8 weeks for [[myalgia|DIAGNOSIS]] and [[myositis|DIAGNOSIS]]",
-                "[[8-10 visits|VC8-10]] over 4 weeks for [[neuralgia|DIAGNOSIS]], [[neuritis|DIAGNOSIS]], and [[radiculitis|DIAGNOSIS]]",
-                "up to [[10 visits|VC10]] for [[myalgia|DIAGNOSIS]]{, with a fading of treatment frequency|}",
-                "an initial trial of [[6 visits|VC6]] over 2 weeks{, with evidence of objective functional improvement|}",
-                "[[3 to 6 treatments|VC3-6]] to produce functional improvement",
-                "[[1-2 times per week for 4 weeks|VC4-8]] followed by a home program",
-                f"a time-limited course of [[{tx}|TREATMENT]] of [[6 sessions|VC6]]",
-                "up to [[18 visits|VC18]] over 6-8 weeks with documented objective improvement",
-            ]
-            return self.x(self.r(choices))
-        cls = item.cls
-        by = {
-            "opioid": ["[[opioids|TREATMENT]] for chronic pain only with documented pain relief and functional improvement",
-                       "ongoing [[opioid|TREATMENT]] management with documentation of pain relief, functional status and side effects"],
-            "nsaid": ["[[NSAIDs|TREATMENT]] at the lowest dose for the shortest period in patients with moderate to severe pain",
-                      "[[anti-inflammatory medications|TREATMENT]] as first-line treatment for [[osteoarthritis|DIAGNOSIS]] and [[acute low back pain|DIAGNOSIS]]"],
-            "muscle relaxant": ["[[non-sedating muscle relaxants|TREATMENT]] as a second-line option for short-term treatment of acute exacerbations of [[chronic low back pain|DIAGNOSIS]]",
-                                "[[muscle relaxants|TREATMENT]] for no more than 2 to 3 weeks"],
-            "topical": ["[[topical analgesics|TREATMENT]] primarily for [[neuropathic pain|DIAGNOSIS]] after trials of [[antidepressants|TREATMENT]] and [[anticonvulsants|TREATMENT]] have failed"],
-            "ppi": ["[[proton pump inhibitors|TREATMENT]] for patients at intermediate risk of gastrointestinal events who take [[NSAIDs|TREATMENT]]"],
-            "anticonvulsant": ["[[antiepilepsy drugs|TREATMENT]] for [[neuropathic pain|DIAGNOSIS]]{ such as [[painful diabetic neuropathy|DIAGNOSIS]]|}"],
-            "antidepressant": ["[[antidepressants|TREATMENT]] as a first-line option for [[neuropathic pain|DIAGNOSIS]]"],
-            "sleep aid": ["[[hypnotics|TREATMENT]] for short-term treatment of [[insomnia|DIAGNOSIS]], generally 2 to 6 weeks"],
-            "benzodiazepine": ["[[benzodiazepines|TREATMENT]] for no longer than 4 weeks"],
-        }
-        if cls in by:
-            return self.x(self.r(by[cls]))
-        generic = {
-            "imaging": ["[[imaging|TREATMENT]] when there are red flags or unequivocal objective findings of nerve compromise",
-                        "[[special studies|TREATMENT]] after a period of conservative care and observation"],
-            "test": ["[[drug testing|TREATMENT]] as an option to assess for the use or presence of illegal drugs",
-                     "[[functional capacity evaluations|TREATMENT]] when prior return to work attempts have failed"],
-            "injection": ["[[epidural steroid injections|TREATMENT]] when [[radiculopathy|DIAGNOSIS]] is documented and corroborated by imaging",
-                          "[[injections|TREATMENT]] only after failure of conservative treatment"],
-            "surgery": ["[[surgical consultation|TREATMENT]] for patients with activity limitation for more than 4 months",
-                        "[[surgery|TREATMENT]] when there is clear clinical and imaging evidence of a lesion"],
-        }
-        if k in generic:
-            return self.x(self.r(generic[k]))
-        return self.x(f"[[{item.tx}|TREATMENT]] {{as an adjunct to a program of evidence-based functional restoration|in selected cases}}")
+        """What a guideline recommends for the item (grammar keys rec_<kind>, rec_<drug class>, rec_default)."""
+        for key in (f"rec_{item.kind}", f"rec_{item.cls}"):
+            if key in GRAMMAR:
+                return self.x(self.r(GRAMMAR[key]))
+        return self.x(GRAMMAR["rec_default"][0])
 
     def rec_statement(self, item: Item) -> list[Frag]:
-        tx = item.tx
-        choices = [
-            f"[[{tx}|TREATMENT]] {{is|may be}} {{recommended|indicated|supported}} {{for|in patients with}} <dx:any>",
-            f"[[{tx}|TREATMENT]] is not recommended {{as a first-line treatment|for long-term use|without documented functional benefit}}",
-            f"continued [[{tx}|TREATMENT]] requires documentation of [[functional improvement|EVIDENCE]]",
-            "treatment should be continued only with evidence of [[objective functional improvement|EVIDENCE]]",
-        ]
-        frags = self.x(self.r(choices))
-        return frags
+        return self.x(self.r(GRAMMAR["rec_stmt"]))
 
     # ---- evidence
     def evidence(self, neg: bool, cap: bool = False, nodet: bool = False) -> list[Frag]:
@@ -607,35 +631,73 @@ class Writer:
                     forms.append("acu2007")
             form = self.r(forms)
         else:
-            form = self.r(["mtus_g", "ca_mtus", "mtus_acoem", "the_mtus", "pages", "page", "odg", "odg_full", "acoem_ch",
-                           "odgchap", "cal2016", "chronic_title", "mtus_acoem2"])
+            form = self.r(
+                [
+                    "mtus_g",
+                    "ca_mtus",
+                    "mtus_acoem",
+                    "the_mtus",
+                    "pages",
+                    "page",
+                    "odg",
+                    "odg_full",
+                    "acoem_ch",
+                    "odgchap",
+                    "cal2016",
+                    "chronic_title",
+                    "mtus_acoem2",
+                ]
+            )
         if form == "chapter2004":
             year = "2007" if chapter == "Elbow Disorders" else "2004"
-            return [self._cite(f"MTUS {chapter} {year}, Section(s): {sec if cls in ('imaging', 'surgery', 'injection') else 'Special Studies'}", "MTUS", [], tag)]
+            return [
+                self._cite(
+                    f"MTUS {chapter} {year}, Section(s): {sec if cls in SPECIAL_STUDY_KINDS else 'Special Studies'}",
+                    "MTUS",
+                    [],
+                    tag,
+                )
+            ]
         if form == "chronic2016":
             return [self._cite(f"MTUS Chronic Pain Medical Treatment 2016, Section(s): {sec}", "MTUS", [], tag)]
         if form == "acu2007":
             return [self._cite("MTUS Acupuncture Treatment 2007", "MTUS", [], tag)]
         if form == "odgnon":
-            f1 = [Frag("The Expert Reviewer based their decision on recommendation(s) outside of the " if mode == "max"
-                       else "The Claims Administrator based their decision on recommendation(s) outside of the "),
-                  self._cite("MTUS Guidelines", "MTUS", [], None),
-                  Frag(". Decision based on Non-MTUS Citation ")]
-            odg_text = self.r([f"Official Disability Guidelines (ODG), {odg} Chapter",
-                               f"Official Disability Guidelines, {odg} (Acute & Chronic)",
-                               f"ODG, {odg} Chapter"])
-            f1.append(self._cite(odg_text, "ODG", [], tag))
+            f1 = [
+                Frag(
+                    "The Expert Reviewer based their decision on recommendation(s) outside of the "
+                    if mode == "max"
+                    else "The Claims Administrator based their decision on recommendation(s) outside of the "
+                ),
+                self._cite("MTUS Guidelines", "MTUS", [], None),
+                Frag(". Decision based on Non-MTUS Citation "),
+            ]
+            odg_text = self.r(
+                [
+                    f"Official Disability Guidelines (ODG), {odg} Chapter",
+                    f"Official Disability Guidelines, {odg} (Acute & Chronic)",
+                    f"ODG, {odg} Chapter",
+                ]
+            )
             if self.rng.random() < 0.3:
+                f1.append(self._cite(odg_text, "ODG", [], tag))
                 f1.append(Frag(" (updated "))
                 f1.extend(self.date("other"))
                 f1.append(Frag(")"))
-            f1.append(Frag(f", {self.r(GUIDE['odg_sections'])}" if self.rng.random() < 0.5 else ""))
+            else:
+                # the section name is part of the cite (SCHEMA: through its last section name)
+                sect = f", {self.r(GUIDE['odg_sections'])}" if self.rng.random() < 0.5 else ""
+                f1.append(self._cite(odg_text + sect, "ODG", [], tag))
             f1.append(Frag("::NODECISIONPREFIX"))
             return f1
         if form in ("pages", "pain_pages2"):
             ptxt, pages = self._pages()
             title = self.r(GUIDE["pain_titles"])
-            lead = self.r(["Page(s): ", "page(s) ", "pages ", ", pages ", ", Page(s): "]) if "-" in ptxt else self.r(["page ", ", page ", "Page(s): "])
+            lead = (
+                self.r(["Page(s): ", "page(s) ", "pages ", ", pages ", ", Page(s): "])
+                if "-" in ptxt
+                else self.r(["page ", ", page ", "Page(s): "])
+            )
             if not lead.startswith(","):
                 lead = " " + lead
             return [self._cite(f"MTUS {title}{lead}{ptxt}", "MTUS", pages, tag)]
@@ -645,36 +707,102 @@ class Writer:
         if form == "acoem":
             ch, pg = self.r(GUIDE["acoem"])
             pages = _expand_pages(pg)
-            text = self.r([f"ACOEM Practice Guidelines, 2nd Edition (2004), Chapter {ch}, page {pg}",
-                           f"ACOEM Guidelines, Chapter {ch}, page {pg}",
-                           f"American College of Occupational and Environmental Medicine (ACOEM), Chapter {ch}, pages {pg}"])
+            text = self.r(
+                [
+                    f"ACOEM Practice Guidelines, 2nd Edition (2004), Chapter {ch}, page {pg}",
+                    f"ACOEM Guidelines, Chapter {ch}, page {pg}",
+                    f"American College of Occupational and Environmental Medicine (ACOEM), Chapter {ch}, pages {pg}",
+                ]
+            )
             if "-" not in pg:
                 text = text.replace("pages", "page")
             return [self._cite(text, "ACOEM", pages, tag)]
         if form == "acoem_ch":
             ch, pg = self.r(GUIDE["acoem"])
-            return [self._cite(f"ACOEM Chapter {ch}", "ACOEM", [], tag)] if self.rng.random() < 0.5 else [self._cite("ACOEM", "ACOEM", [], tag), Frag(" guidelines")]
+            return (
+                [self._cite(f"ACOEM Chapter {ch}", "ACOEM", [], tag)]
+                if self.rng.random() < 0.5
+                else [self._cite("ACOEM", "ACOEM", [], tag), Frag(" guidelines")]
+            )
         if form == "odgchap":
-            return [self._cite(self.r([f"ODG, {odg} Chapter", f"Official Disability Guidelines, {odg} Chapter", f"ODG {odg} Chapter"]), "ODG", [], tag)]
+            return [
+                self._cite(
+                    self.r(
+                        [f"ODG, {odg} Chapter", f"Official Disability Guidelines, {odg} Chapter", f"ODG {odg} Chapter"]
+                    ),
+                    "ODG",
+                    [],
+                    tag,
+                )
+            ]
         if form == "odg":
             return [Frag(self.r(["the ", ""])), self._cite("ODG", "ODG", [], tag)]
         if form == "odg_full":
-            return [Frag("the "), self._cite(self.r(["Official Disability Guidelines", "Official Disability Guidelines (ODG)"]), "ODG", [], tag)]
+            return [
+                Frag("the "),
+                self._cite(
+                    self.r(["Official Disability Guidelines", "Official Disability Guidelines (ODG)"]), "ODG", [], tag
+                ),
+            ]
         if form == "mtus_g":
-            return [Frag(self.r(["the ", ""])), self._cite(self.r(["MTUS guidelines", "MTUS Guidelines", "MTUS"]), "MTUS", [], tag)]
+            return [
+                Frag(self.r(["the ", ""])),
+                self._cite(self.r(["MTUS guidelines", "MTUS Guidelines", "MTUS"]), "MTUS", [], tag),
+            ]
         if form == "ca_mtus":
-            return [Frag(self.r(["the ", ""])), self._cite(self.r(["CA MTUS", "California MTUS", "CA MTUS guidelines"]), "MTUS", [], tag)]
+            return [
+                Frag(self.r(["the ", ""])),
+                self._cite(self.r(["CA MTUS", "California MTUS", "CA MTUS guidelines"]), "MTUS", [], tag),
+            ]
         if form == "mtus_acoem":
-            return [self._cite(self.r(["CA MTUS/ACOEM Guidelines", "MTUS/ACOEM", "MTUS/ACOEM guidelines", "CA MTUS ACOEM"]), "MTUS", [], tag)]
+            return [
+                self._cite(
+                    self.r(["CA MTUS/ACOEM Guidelines", "MTUS/ACOEM", "MTUS/ACOEM guidelines", "CA MTUS ACOEM"]),
+                    "MTUS",
+                    [],
+                    tag,
+                )
+            ]
         if form == "mtus_acoem2":
-            return [Frag("the "), self._cite("MTUS", "MTUS", [], tag), Frag(" and "), self._cite(self.r(["ODG", "ODG guidelines", "ACOEM"]), "ODG", [], tag)] \
-                if self.rng.random() < 0.5 else [self._cite("CA MTUS", "MTUS", [], tag), Frag(" and "), self._cite("ODG", "ODG", [], tag)]
+            return (
+                [
+                    Frag("the "),
+                    self._cite("MTUS", "MTUS", [], tag),
+                    Frag(" and "),
+                    self._cite(self.r(["ODG", "ODG guidelines", "ACOEM"]), "ODG", [], tag),
+                ]
+                if self.rng.random() < 0.5
+                else [self._cite("CA MTUS", "MTUS", [], tag), Frag(" and "), self._cite("ODG", "ODG", [], tag)]
+            )
         if form == "the_mtus":
             return [Frag("the "), self._cite("MTUS", "MTUS", [], tag)]
         if form == "cal2016":
-            return [Frag("the "), self._cite(self.r(["California MTUS 2016 Chronic Pain Guidelines", "CA MTUS Chronic Pain Medical Treatment Guidelines"]), "MTUS", [], tag)]
+            return [
+                Frag("the "),
+                self._cite(
+                    self.r(
+                        [
+                            "California MTUS 2016 Chronic Pain Guidelines",
+                            "CA MTUS Chronic Pain Medical Treatment Guidelines",
+                        ]
+                    ),
+                    "MTUS",
+                    [],
+                    tag,
+                ),
+            ]
         if form == "chronic_title":
-            return [Frag("the "), self._cite(self.r(["Chronic Pain Medical Treatment Guidelines", "MTUS Chronic Pain Medical Treatment Guidelines"]), "MTUS", [], tag)]
+            return [
+                Frag("the "),
+                self._cite(
+                    self.r(
+                        ["Chronic Pain Medical Treatment Guidelines", "MTUS Chronic Pain Medical Treatment Guidelines"]
+                    ),
+                    "MTUS",
+                    [],
+                    tag,
+                ),
+            ]
         raise ValueError(form)
 
     # ---- slot dispatcher
@@ -705,7 +833,9 @@ class Writer:
             return self.dxlist(args[0])
         if name == "dx":
             if args and args[0].startswith("img"):
-                pool = [e for e in c.pools.diagnoses if e["kind"] == "imaging" and e["region"] in [r for r, _ in c.regions]]
+                pool = [
+                    e for e in c.pools.diagnoses if e["kind"] == "imaging" and e["region"] in [r for r, _ in c.regions]
+                ]
                 e = self.r(pool or c.imaging_dx or c.diagnoses)
                 return self.dx_frag(e)
             return self.dx_frag(self.next_dx())
@@ -774,36 +904,48 @@ class Writer:
             it = c.items[self.item_k]
             if it.kind == "therapy":
                 n = self.rng.randint(6, 24)
-                return self.count_phrase(n, n, self.r(["sessions", "visits"])) + [Frag(" of "), self.ent(it.tx, "TREATMENT", is_historical=True)]
+                count = self.count_phrase(n, n, self.r(["sessions", "visits"]))
+                return [*count, Frag(" of "), self.ent(it.tx, "TREATMENT", is_historical=True)]
             p = self.r(c.prior_tx)
             return [self.ent(p["name"] if p.get("drug") else p["text"], "TREATMENT", is_historical=True)]
         if name == "HYP":
-            return self.x(self.r([
-                "the <P> {had|has} a {flare-up|flare} of <dx:any>",
-                "there {were|was} documented [[functional improvement|EVIDENCE]]",
-                "the <P> {failed|does not respond to} [[conservative care|TREATMENT]]",
-                "{new|progressive} [[neurological deficits|FINDING]] {develop|are documented}",
-                "the <P> {had|has} not had any recent {[[therapy|TREATMENT]]|[[treatment|TREATMENT]]}",
-            ]))
+            return self.x(self.r(GRAMMAR["hyp_cond"]))
         if name == "HYPDX":
             return self.dx_frag(self.r(c.pools.diagnoses))
         if name == "HYPTX":
             it = c.items[self.item_k]
-            return [self.ent(self.r([it.tx, "therapy", "trial", it.tx]) if it.kind == "therapy" else it.tx, "TREATMENT")]
+            return [
+                self.ent(self.r([it.tx, "therapy", "trial", it.tx]) if it.kind == "therapy" else it.tx, "TREATMENT")
+            ]
         if name == "ITEMR":
             return self.item_frags(c.items[self.item_k], "prose")
         if name == "NEC":
-            return [Frag("has been established" if c.items[self.item_k].outcome == "overturned" else "has not been established")]
+            return [
+                Frag(
+                    "has been established"
+                    if c.items[self.item_k].outcome == "overturned"
+                    else "has not been established"
+                )
+            ]
         if name == "OUT":
             return self.outcome_phrase(c.items[self.item_k])
         raise KeyError(name)
 
     def outcome_phrase(self, item: Item) -> list[Frag]:
         if item.outcome == "overturned":
-            return [self.ent("medically necessary", "DECISION", outcome="overturned"),
-                    Frag(self.r(["", "", " and appropriate"]))]
-        text = self.r(["not medically necessary", "not medically necessary", "not medically necessary",
-                       "not medically appropriate", "not clinically indicated"])
+            return [
+                self.ent("medically necessary", "DECISION", outcome="overturned"),
+                Frag(self.r(["", "", " and appropriate"])),
+            ]
+        text = self.r(
+            [
+                "not medically necessary",
+                "not medically necessary",
+                "not medically necessary",
+                "not medically appropriate",
+                "not clinically indicated",
+            ]
+        )
         return [self.ent(text, "DECISION", outcome="upheld"), Frag(self.r(["", "", " at this time"]))]
 
 
@@ -817,7 +959,9 @@ def _expand_pages(pg: str) -> list[int]:
 # --------------------------------------------------------------------------- case drawing
 
 
-def _pool_choice(rng: random.Random, entries: list[dict[str, Any]], k: int, split_bias: float = 0.6) -> list[dict[str, Any]]:
+def _pool_choice(
+    rng: random.Random, entries: list[dict[str, Any]], k: int, split_bias: float = 0.6
+) -> list[dict[str, Any]]:
     """k distinct entries, favouring the split's own (non-core) terms."""
     own = [e for e in entries if e["pool"] != "core"]
     core = [e for e in entries if e["pool"] == "core"]
@@ -841,7 +985,9 @@ def draw_case(rng: random.Random, fmt: str, split: str) -> Case:
     c.sex = rng.choice(["male", "female"])
     c.patient = rng.choice(MISC["patient_nouns_old" if fmt == "older" else "patient_nouns_new"])
     regs = rng.sample(list(REGIONS), rng.choice([1, 1, 2, 2, 3]))
-    c.regions = [(r, rng.choice(["left", "right", "right", "left", "bilateral"]) if REGIONS[r]["sided"] else None) for r in regs]
+    c.regions = [
+        (r, rng.choice(["left", "right", "right", "left", "bilateral"]) if REGIONS[r]["sided"] else None) for r in regs
+    ]
     names = [r for r, _ in c.regions]
     dx_pool = [e for e in p.diagnoses if e["region"] in names and e["kind"] != "imaging"]
     sys_pool = [e for e in p.diagnoses if e["region"] == "any"]
@@ -855,7 +1001,12 @@ def draw_case(rng: random.Random, fmt: str, split: str) -> Case:
     c.meds = drugs
     c.prior_tx = prior + [{"drug": True, "name": d["name"]} for d in drugs[:1]]
     if rng.random() < 0.3:
-        c.prior_tx.append({"kind": "therapy", "text": rng.choice(["conservative care", "conservative therapy", "activity modification"])})
+        c.prior_tx.append(
+            {
+                "kind": "therapy",
+                "text": rng.choice(["conservative care", "conservative therapy", "activity modification"]),
+            }
+        )
     rng.shuffle(c.prior_tx)
     # timeline
     if fmt == "older":
@@ -879,15 +1030,45 @@ def draw_item(rng: random.Random, c: Case) -> Item:
     p = c.pools
     region, side = rng.choice(c.regions)
     site = rng.choice(REGIONS[region]["sites"]).replace("{side}", side or "left")
-    kind = rng.choice(["therapy", "therapy", "therapy", "drug", "drug", "drug", "imaging", "imaging", "test", "injection",
-                       "surgery", "device", "program", "referral", "compound"])
+    kind = rng.choice(
+        [
+            "therapy",
+            "therapy",
+            "therapy",
+            "drug",
+            "drug",
+            "drug",
+            "imaging",
+            "imaging",
+            "test",
+            "injection",
+            "surgery",
+            "device",
+            "program",
+            "referral",
+            "compound",
+        ]
+    )
     outcome = "overturned" if rng.random() < 0.1 else "upheld"
     if kind == "drug":
         d = _pool_choice(rng, list(p.drugs), 1)[0]
         strength = rng.choice(d["strengths"])
         tx = f"{d['name']} {strength}".strip() if strength else d["name"]
-        qty = rng.choice(["#60", "#30", "#90", "#120", "#60 with 1 refill", "#30 with 2 refills", "", "QTY: 60",
-                          "(unknown quantity)", "1 tablet twice daily #60", ""])
+        qty = rng.choice(
+            [
+                "#60",
+                "#30",
+                "#90",
+                "#120",
+                "#60 with 1 refill",
+                "#30 with 2 refills",
+                "",
+                "QTY: 60",
+                "(unknown quantity)",
+                "1 tablet twice daily #60",
+                "",
+            ]
+        )
         return Item("drug", tx, d["class"], None, region, None, qty, outcome)
     if kind == "compound":
         if not p.compounds:
@@ -895,8 +1076,16 @@ def draw_item(rng: random.Random, c: Case) -> Item:
         else:
             cpd = rng.choice(p.compounds)
             tail = rng.choice([f" in {cpd['base']} base", f" {cpd['base']}", f" topical {cpd['base']}"])
-            return Item("compound", ", ".join(cpd["parts"]) + tail, "topical", None, region, None,
-                        rng.choice(["240g", "120g", "30g", "#1", ""]), outcome)
+            return Item(
+                "compound",
+                ", ".join(cpd["parts"]) + tail,
+                "topical",
+                None,
+                region,
+                None,
+                rng.choice(["240g", "120g", "30g", "#1", ""]),
+                outcome,
+            )
     procs = [e for e in p.procedures if e["kind"] == kind] or [e for e in p.procedures if e["kind"] == "therapy"]
     e = _pool_choice(rng, procs, 1)[0]
     kind = e["kind"]
@@ -914,7 +1103,12 @@ def draw_item(rng: random.Random, c: Case) -> Item:
     elif kind == "injection":
         levels = REGIONS[region]["levels"]
         if levels and rng.random() < 0.6:
-            tx = rng.choice([f"{tx} at {rng.choice(levels)}", f"{rng.choice(['left', 'right', 'bilateral'])} {rng.choice(levels)} {tx}"])
+            tx = rng.choice(
+                [
+                    f"{tx} at {rng.choice(levels)}",
+                    f"{rng.choice(['left', 'right', 'bilateral'])} {rng.choice(levels)} {tx}",
+                ]
+            )
         elif side:
             tx = f"{side} {REGIONS[region]['adj']} {tx}"
         if rng.random() < 0.2:
@@ -972,7 +1166,13 @@ def header_blocks(w: Writer) -> list[Block]:
     lines = [
         [Frag(f"Case Number: {case_no}  ")],
         [Frag("Date Assigned: "), d(c.assigned, "other"), Frag(" Date of Injury:  "), d(c.injury, "injury"), Frag(" ")],
-        [Frag("Decision Date: "), d(c.decided, "other"), Frag(" UR Denial Date:  "), d(c.ur, "utilization_review"), Frag(" ")],
+        [
+            Frag("Decision Date: "),
+            d(c.decided, "other"),
+            Frag(" UR Denial Date:  "),
+            d(c.ur, "utilization_review"),
+            Frag(" "),
+        ],
     ]
     if rng.random() < 0.7:
         lines += [[Frag(f"Priority:  {pr} Application ")], [Frag("Received:  ")], [d(received, "other"), Frag(" ")]]
@@ -986,7 +1186,8 @@ def header_blocks(w: Writer) -> list[Block]:
 HOW_TEXT = (
     "MAXIMUS Federal Services sent the complete case file to an expert reviewer. He/she has no affiliation with the "
     "employer, employee, providers or the claims administrator. {EXTRA}He/she has been in active clinical practice for "
-    "more than five years and is currently working at least 24 hours a week in active practice. The expert reviewer was "
+    "more than five years and is currently working at least 24 hours a week in active practice. "
+    "The expert reviewer was "
     "selected based on his/her clinical experience, education, background, and expertise in the same or similar "
     "specialties that evaluate and/or treat the medical condition and disputed items/{SERV}. He/she is familiar with "
     "governing laws and regulations, including the strength of evidence hierarchy that applies to Independent Medical "
@@ -1029,17 +1230,40 @@ def _para(w: Writer, kinds: list[tuple[str, dict[str, bool]]]) -> list[Frag]:
 def summary_blocks(w: Writer) -> list[Block]:
     rng = w.rng
     c = w.c
-    blocks = [Block([Frag(CCS)], CCS, wrap=False, blank_after=c.fmt == "older"),
-              Block(w.x(rng.choice(GRAMMAR["csum_intro"])), CCS)]
+    blocks = [
+        Block([Frag(CCS)], CCS, wrap=False, blank_after=c.fmt == "older"),
+        Block(w.x(rng.choice(GRAMMAR["csum_intro"])), CCS),
+    ]
     plan: list[tuple[str, dict[str, bool]]] = [("demo", {}), ("dx", {})]
-    optional = [("history", {"hist": True}), ("complaint", {}), ("complaint", {}), ("exam", {}), ("exam", {}),
-                ("negexam", {}), ("reflex", {}), ("normexam", {}), ("imaging", {}), ("txdate", {}), ("meds", {}),
-                ("workstatus", {})]
+    optional = [
+        ("history", {"hist": True}),
+        ("complaint", {}),
+        ("complaint", {}),
+        ("exam", {}),
+        ("exam", {}),
+        ("negexam", {}),
+        ("reflex", {}),
+        ("normexam", {}),
+        ("imaging", {}),
+        ("txdate", {}),
+        ("meds", {}),
+        ("workstatus", {}),
+    ]
     body = [k for k in optional if rng.random() < 0.65]
-    order = {"history": 0, "complaint": 1, "exam": 2, "negexam": 2, "reflex": 2, "normexam": 2, "imaging": 3,
-             "txdate": 4, "meds": 5, "workstatus": 6}
+    order = {
+        "history": 0,
+        "complaint": 1,
+        "exam": 2,
+        "negexam": 2,
+        "reflex": 2,
+        "normexam": 2,
+        "imaging": 3,
+        "txdate": 4,
+        "meds": 5,
+        "workstatus": 6,
+    }
     body.sort(key=lambda k: (order[k[0]], rng.random()))
-    plan += body + [("request", {}), ("ur", {})]
+    plan += [*body, ("request", {}), ("ur", {})]
     frags = _para(w, plan)
     blocks.append(Block(frags, CCS))
     return blocks
@@ -1049,8 +1273,10 @@ def issues_blocks(w: Writer) -> list[Block]:
     rng = w.rng
     c = w.c
     older = c.fmt == "older"
-    blocks = [Block([Frag(ISSUES)], ISSUES, wrap=False, blank_after=older or rng.random() < 0.5),
-              Block(w.x(GRAMMAR["imr_intro"][0]), ISSUES)]
+    blocks = [
+        Block([Frag(ISSUES)], ISSUES, wrap=False, blank_after=older or rng.random() < 0.5),
+        Block(w.x(GRAMMAR["imr_intro"][0]), ISSUES),
+    ]
     for k, item in enumerate(c.items):
         w.item_k = k
         blocks.extend(item_blocks(w, k, item))
@@ -1062,42 +1288,54 @@ def item_blocks(w: Writer, k: int, item: Item) -> list[Block]:
     c = w.c
     blocks: list[Block] = []
     dec = w.ent("Overturned" if item.outcome == "overturned" else "Upheld", "DECISION", outcome=item.outcome)
-    modified = item.kind == "therapy" and item.count and item.count[0] == item.count[1] and item.count[0] >= 4 \
-        and c.fmt == "newer" and rng.random() < 0.15
+    modified = (
+        item.kind == "therapy"
+        and item.count
+        and item.count[0] == item.count[1]
+        and item.count[0] >= 4
+        and c.fmt == "newer"
+        and rng.random() < 0.15
+    )
     if modified:
         total = item.count[0]
         auth = total // 2
         orig = Item(item.kind, item.tx, item.cls, item.site, item.region, (total, total))
         rest = Item(item.kind, item.tx, item.cls, item.site, item.region, (total - auth, total - auth))
         authd = Item(item.kind, item.tx, item.cls, item.site, item.region, (auth, auth))
-        frags = w.item_frags(orig) + [Frag(" was the original request. ")] + w.item_frags(authd) + [
-            Frag(" was authorized by the Claims Administrator. The remaining IMR eligible portion of the original request, "),
-            Frag(mark=f"item{k}_start")] + w.item_frags(rest, "prose") + [Frag(mark=f"item{k}_end"), Frag(" is: "), dec]
+        frags = [*w.item_frags(orig), Frag(" was the original request. "), *w.item_frags(authd)]
+        frags += [Frag(" was authorized by the Claims Administrator. "), Frag(REMAINING), Frag(mark=f"item{k}_start")]
+        frags += [*w.item_frags(rest, "prose"), Frag(mark=f"item{k}_end"), Frag(" is: "), dec]
         item.count = rest.count
         blocks.append(Block(frags, ISSUES))
     else:
         sep = rng.choice([": ", ": ", ":  "] + ([] if c.fmt == "older" else [": \n"]))
-        frags = [Frag(mark=f"item{k}_start")] + w.item_frags(item) + [Frag(mark=f"item{k}_end"), Frag(sep), dec]
+        frags = [Frag(mark=f"item{k}_start"), *w.item_frags(item), Frag(mark=f"item{k}_end"), Frag(sep), dec]
         blocks.append(Block(frags, ISSUES))
     # claims administrator guideline
     roll = rng.random()
     if roll < 0.35:
-        ca = [Frag("Claims Administrator guideline: The Claims Administrator did not cite any "),
-              w.ent("medical evidence", "EVIDENCE", neg=True), Frag(" for its decision.")]
+        ca = [
+            Frag("Claims Administrator guideline: The Claims Administrator did not cite any "),
+            w.ent("medical evidence", "EVIDENCE", neg=True),
+            Frag(" for its decision."),
+        ]
     else:
         cites = w._cite_form("ca", item.cls, item.region or c.regions[0][0], None)
         cites = [f for f in cites if f.text != "::NODECISIONPREFIX"]
         lead = "" if cites and cites[0].text.startswith("The Claims") else "Decision based on "
-        ca = [Frag("Claims Administrator guideline: " + lead)] + cites + [Frag(".")]
+        ca = [Frag("Claims Administrator guideline: " + lead), *cites, Frag(".")]
     blocks.append(Block(ca, ISSUES))
     # MAXIMUS guideline
     cites = w._cite_form("max", item.cls, item.region or c.regions[0][0], f"dcite:{k}")
     outside = bool(cites) and cites[0].text.startswith("The Expert")
     cites = [f for f in cites if f.text != "::NODECISIONPREFIX"]
-    mx = [Frag("MAXIMUS guideline: " + ("" if outside else "Decision based on "))] + cites
+    mx = [Frag("MAXIMUS guideline: " + ("" if outside else "Decision based on ")), *cites]
     if not outside and rng.random() < 0.2 and c.fmt == "newer":
         sec = rng.choice(GUIDE["sections_by_kind"].get(item.cls, GUIDE["sections_by_kind"]["other"]))
-        mx += [Frag(", and "), w._cite(f"Chronic Pain Medical Treatment 2016, Section(s): {sec}", "MTUS", [], f"dcite:{k}")]
+        mx += [
+            Frag(", and "),
+            w._cite(f"Chronic Pain Medical Treatment 2016, Section(s): {sec}", "MTUS", [], f"dcite:{k}"),
+        ]
     mx.append(Frag("."))
     blocks.append(Block(mx, ISSUES))
     # rationale
@@ -1112,7 +1350,7 @@ def item_blocks(w: Writer, k: int, item: Item) -> list[Block]:
     rng.shuffle(middle)
     if rng.random() < 0.3:
         parts.append(("rat_guide", {}))
-    parts += middle + [("rat_concl", {})]
+    parts += [*middle, ("rat_concl", {})]
     rat = [Frag("Decision rationale: ")]
     for i, (kind, mode) in enumerate(parts):
         if i:

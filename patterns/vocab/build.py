@@ -18,6 +18,7 @@ counts, quantities, sig and sequence words (initial, additional, further) stay o
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,7 +33,7 @@ Entry = dict[str, Any]
 
 DET = ["the", "his", "her", "their", "its", "a", "an", "both"]
 AND = ["and", "or", "/", "&"]
-CONJ = AND + [","]
+CONJ = [*AND, ","]
 SIDES = ["left", "right", "bilateral", "bilaterally", "both", "unilateral", "left-", "right-"]
 ADV = ["mildly", "moderately", "severely", "markedly", "slightly", "significantly", "grossly", "globally", "very"]
 BE = ["is", "was", "were", "are", "remained", "remains", "appeared", "appears", "seemed"]
@@ -74,11 +75,11 @@ def spinal_levels() -> list[str]:
     names = [f"c{i}" for i in range(1, 8)] + [f"t{i}" for i in range(1, 13)]
     names += [f"l{i}" for i in range(1, 6)] + [f"s{i}" for i in range(1, 4)]
     out = list(names)
-    for a, b in zip(names, names[1:]):
+    for a, b in itertools.pairwise(names):
         out += [f"{a}-{b}", f"{a}-"]
         if a[0] == b[0]:
             out.append(f"{a}-{b[1:]}")
-    for a, b, c in zip(names, names[1:], names[2:]):
+    for a, b, c in zip(names, names[1:], names[2:], strict=False):
         out.append(f"{a}-{b[1:] if a[0] == b[0] else b}-{c[1:] if b[0] == c[0] else c}")
     return list(dict.fromkeys(out))
 
@@ -120,8 +121,22 @@ def complement(preps: Iterable[str], inner: Iterable[str], last: Iterable[str]) 
     return [IN(preps), IN(inner, "*"), IN(last)]
 
 
+#: Site words that describe rather than name a place: a complement never ends on one
+#: ("Tendinosis of the posterior [tibialis tendon]" must not stop at "posterior").
+SITE_ADJECTIVES = {
+    "left", "right", "bilateral", "both", "upper", "lower", "low", "mid", "middle", "anterior", "posterior",
+    "lateral", "medial", "anterolateral", "posterolateral", "anteromedial", "posteromedial", "dorsal", "volar",
+    "plantar", "palmar", "distal", "proximal", "superior", "inferior", "first", "second", "third", "fourth",
+    "fifth", "cervical", "thoracic", "lumbar", "lumbosacral", "sacral", "right-sided", "left-sided", "transverse",
+}  # fmt: skip
+
+
 def sites() -> list[str]:
     return single(words("sites.txt")) + LEVELS
+
+
+def site_nouns() -> list[str]:
+    return [s for s in sites() if s not in SITE_ADJECTIVES]
 
 
 def site_inner(extra: Iterable[str] = ()) -> list[str]:
@@ -134,25 +149,35 @@ def site_inner(extra: Iterable[str] = ()) -> list[str]:
 def diagnosis() -> list[Entry]:
     heads = words("dx_heads.txt")
     mod_req = words("dx_heads_site.txt")
-    mods = single(words("dx_mods.txt")) + LEVELS
-    run = mods + AND + ["-", "'s"]
+    inner_only = {"post", "de", "it", "status"}  # never the first word of a span ("status [post ...")
+    mods = [m for m in single(words("dx_mods.txt") + words("sites.txt")) + LEVELS if m not in inner_only]
     all_heads = single(heads + mod_req)
-    comp = complement(["of", "in", "at"], site_inner(), sites())
-    pre = [IN(mods), IN(run, "*")]
+    bare = single(heads)
+    run = [*mods, *bare, *inner_only, "-", "'s"]
+    # no comma inside: what follows a comma is an ICD-style qualifier ("Plantar fasciitis, left foot")
+    comp = complement(["of", "in", "at"], [w for w in site_inner() if w != ","], site_nouns())
+    # "[Degenerative cervical disk disease]", "[malalignment syndrome]"; conjoined modifiers share
+    # the head: "[cervical and lumbar strain]" (the first conjunct holds no head word).
+    pre = [IN(mods + bare), IN(run, "*")]
+    coord = [IN(mods), IN(mods, "*"), IN(AND), IN(mods), IN(run, "*")]
     gated = columns("dx_gated.txt")
     gate = [IN(gated["first"]), IN(gated["last"])]
     past = ["releases", "replacements", "arthroplasties", "fusions", "surgeries", "repairs", "decompressions"]
     # Token patterns start with one of two word sets (mods, heads): the Matcher tests the first
     # token of every pattern at every token, and identical sets are tested once.
     out = [
-        entry("DIAGNOSIS", pre + [IN(all_heads)]),
-        entry("DIAGNOSIS", pre + [IN(all_heads)] + comp),
-        entry("DIAGNOSIS", [IN(all_heads)] + comp),
-        entry("DIAGNOSIS", pre + [IN(all_heads), IN(["/", "-"]), IN(all_heads)]),
+        entry("DIAGNOSIS", [*pre, IN(all_heads)]),
+        entry("DIAGNOSIS", [*pre, IN(all_heads), *comp]),
+        entry("DIAGNOSIS", [*coord, IN(all_heads)]),
+        entry("DIAGNOSIS", [*coord, IN(all_heads), *comp]),
+        entry("DIAGNOSIS", [IN(all_heads), *comp]),
+        entry("DIAGNOSIS", [*pre, IN(all_heads), IN(["/", "-"]), IN(all_heads)]),
         entry("DIAGNOSIS", [IN(all_heads), IN(["/", "-"]), IN(all_heads)]),
-        entry("DIAGNOSIS", pre + gate),
+        entry("DIAGNOSIS", [IN(mods), IN(mods, "*"), *gate]),
+        entry("DIAGNOSIS", [IN(gated["damaged"]), IN(mods, "*"), IN(gated["structure"])]),
+        entry("DIAGNOSIS", [IN(gated["damaged"]), IN(mods, "*"), IN(gated["structure"]), *comp]),
         # past procedures named in the plural after a side or site ("bilateral carpal tunnel releases")
-        entry("DIAGNOSIS", pre + [IN(past)]),
+        entry("DIAGNOSIS", [IN(mods), IN(mods, "*"), IN(past)]),
     ]
     out += phrases("DIAGNOSIS", [f"{a} {b}" for a in gated["first"] for b in gated["last"]])
     out += phrases("DIAGNOSIS", single(heads))
@@ -167,19 +192,21 @@ def diagnosis() -> list[Entry]:
 def treatment() -> list[Entry]:
     heads = words("tx_heads.txt") + words("tx_drug_classes.txt")
     heads_mod = single(words("tx_heads_mod.txt"))
-    mods = single(words("tx_mods.txt")) + LEVELS + single(heads) + ["x"]
-    run = mods + ["-", "/"]
-    all_heads = single(heads) + heads_mod + ["ray", "rays"]
+    mods = single(words("tx_mods.txt") + words("sites.txt") + words("tx_drugs.txt")) + LEVELS + single(heads) + ["x"]
+    run = [*mods, *heads_mod, "-", "/"]
+    all_heads = single(heads) + heads_mod
     bare = single(heads)
     pre = [IN(mods), IN(run, "*")]
-    of_site = complement(["of"], site_inner(["with", "without", "contrast"]), sites() + ["contrast"])
+    of_site = complement(["of"], site_inner(["with", "without", "contrast"]), [*site_nouns(), "contrast"])
     contrast = [IN(["with", "without"]), IN(["and", "without"], "*"), W("contrast")]
-    at_level = [W("at"), IN(LEVELS + DET + CONJ + ["level", "levels"], "*"), IN(LEVELS + ["level", "levels"])]
+    at_level = [W("at"), IN(LEVELS + DET + CONJ + ["level", "levels"], "*"), IN([*LEVELS, "level", "levels"])]
     guided = [W("under"), IN(["ultrasound", "fluoroscopic", "fluoroscopy", "ct"]), W("guidance")]
-    out = [entry("TREATMENT", pre + [IN(all_heads)])]
+    xray = [W("x"), W("-"), IN(["ray", "rays"])]  # "first ray" is a body part, "x-ray" a test
+    out = [entry("TREATMENT", [*pre, IN(all_heads)]), entry("TREATMENT", [*pre, *xray])]
+    out += [entry("TREATMENT", [*xray, *of_site]), entry("TREATMENT", [*pre, *xray, *of_site])]
     for tail in (of_site, contrast, at_level, guided):
-        out.append(entry("TREATMENT", pre + [IN(all_heads)] + tail))
-        out.append(entry("TREATMENT", [IN(bare)] + tail))
+        out.append(entry("TREATMENT", [*pre, IN(all_heads), *tail]))
+        out.append(entry("TREATMENT", [IN(bare), *tail]))
     out += drugs()
     out += phrases("TREATMENT", bare + [h for h in heads if not is_single(h)] + words("tx_phrases.txt"))
     return out
@@ -189,13 +216,61 @@ def drugs() -> list[Entry]:
     """Drug names with strength, salt/release form and dosage form; compound creams as one span."""
     names = words("tx_drugs.txt")
     one = single(names)
-    salt = IN(["er", "xr", "cr", "sr", "la", "ir", "dr", "odt", "ds", "hcl", "xl", "cd", "citrate", "sodium",
-               "potassium", "bitartrate", "tartrate", "succinate", "besylate", "hydrochloride"], "*")
+    salt = IN(
+        [
+            "er",
+            "xr",
+            "cr",
+            "sr",
+            "la",
+            "ir",
+            "dr",
+            "odt",
+            "ds",
+            "hcl",
+            "xl",
+            "cd",
+            "citrate",
+            "sodium",
+            "potassium",
+            "bitartrate",
+            "tartrate",
+            "succinate",
+            "besylate",
+            "hydrochloride",
+        ],
+        "*",
+    )
     number = {"TEXT": {"REGEX": r"^\d*\.?\d+([/-]\d*\.?\d+)*(mg|mcg|%)?$"}}
     unit = IN(["mg", "mcg", "g", "gm", "gms", "grams", "%", "ml", "mg/ml", "mcg/hr", "mg/hr", "units", "iu"], "?")
-    form = IN(["tablet", "tablets", "tab", "tabs", "capsule", "capsules", "cap", "caps", "cream", "creams", "gel",
-               "patch", "patches", "ointment", "lotion", "solution", "spray", "liquid", "suspension", "injection",
-               "topical", "pump", "dosepak"], "?")
+    form = IN(
+        [
+            "tablet",
+            "tablets",
+            "tab",
+            "tabs",
+            "capsule",
+            "capsules",
+            "cap",
+            "caps",
+            "cream",
+            "creams",
+            "gel",
+            "patch",
+            "patches",
+            "ointment",
+            "lotion",
+            "solution",
+            "spray",
+            "liquid",
+            "suspension",
+            "injection",
+            "topical",
+            "pump",
+            "dosepak",
+        ],
+        "?",
+    )
     topical = ["cream", "creams", "gel", "patch", "patches", "ointment", "lotion", "compound", "solution"]
     base = [W("in", "?"), IN(topical, "?"), W("base", "?")]
     out = [
@@ -208,10 +283,24 @@ def drugs() -> list[Entry]:
     part = [IN(one), number, W("%", "?")]
     sep = IN(["/", ",", "and", "+", "-"], "+")
     for n in range(1, 5):
-        out.append(entry("TREATMENT", part + [x for _ in range(n) for x in [sep] + part] + base))
+        out.append(entry("TREATMENT", part + [x for _ in range(n) for x in [sep, *part]] + base))
     glue = {"LOWER": {"REGEX": r"^\d*\.?\d+%/[a-z]+$"}}  # "10%/lidocaine" is kept as one token
-    out.append(entry("TREATMENT", [IN(one), glue, number, W("%", "?"), IN(["/", ",", "and"], "*"), IN(one, "?"),
-                                   {**number, "OP": "?"}, W("%", "?")] + base))
+    out.append(
+        entry(
+            "TREATMENT",
+            [
+                IN(one),
+                glue,
+                number,
+                W("%", "?"),
+                IN(["/", ",", "and"], "*"),
+                IN(one, "?"),
+                {**number, "OP": "?"},
+                W("%", "?"),
+                *base,
+            ],
+        )
+    )
     return out
 
 
@@ -220,21 +309,23 @@ def drugs() -> list[Entry]:
 
 def finding() -> list[Entry]:
     signs = words("fx_signs.txt")
-    need_pre = {"sensation", "gait", "lordosis", "deficit", "deficits", "findings", "limp"}
+    need_pre = {"sensation", "gait", "lordosis", "deficit", "deficits", "findings", "limp", "flexion", "extension",
+                "rotation", "abduction", "adduction"}
     premods = single(words("fx_premods.txt"))
-    site_pre = single(words("sites.txt")) + ["quadrant"]
-    comp_inner = site_inner(PALPATION + ["to", "quadrant"])
-    comp = complement(["of", "over", "along", "at", "in", "on", "about", "around", "throughout", "to"], comp_inner,
-                      sites() + PALPATION + ["quadrant"])
+    site_pre = [*single(words("sites.txt")), "quadrant"]
+    preps = ["of", "over", "along", "at", "in", "on", "about", "around", "throughout", "to"]
+    # no commas inside: findings are listed with commas ("tenderness to palpation, spasm")
+    inner = [w for w in site_inner(PALPATION + preps + ["quadrant"]) if w != ","]
+    comp = complement(preps, inner, sites() + PALPATION + ["quadrant"])
     one = single(signs)
     out = [
         entry("FINDING", [IN(premods + site_pre), IN(premods + site_pre + ["-"], "*"), IN(one)]),
-        entry("FINDING", [IN(premods + site_pre), IN(premods + site_pre + ["-"], "*"), IN(one)] + comp),
-        entry("FINDING", [IN([s for s in one if s not in need_pre])] + comp),
+        entry("FINDING", [IN(premods + site_pre), IN(premods + site_pre + ["-"], "*"), IN(one), *comp]),
+        entry("FINDING", [IN([s for s in one if s not in need_pre]), *comp]),
         # range of motion: quality words before it, never a bare site word ("Cervical [range of motion ...")
         entry("FINDING", [IN(premods), IN(premods + site_pre, "*"), W("range"), W("of"), W("motion")]),
-        entry("FINDING", [IN(premods), IN(premods + site_pre, "*"), W("range"), W("of"), W("motion")] + comp),
-        entry("FINDING", [W("range"), W("of"), W("motion")] + comp),
+        entry("FINDING", [IN(premods), IN(premods + site_pre, "*"), W("range"), W("of"), W("motion"), *comp]),
+        entry("FINDING", [W("range"), W("of"), W("motion"), *comp]),
     ]
     out += clauses()
     out += tests()
@@ -258,8 +349,8 @@ def clauses() -> list[Entry]:
         entry("FINDING", sign + pred + [adverbs]),
         entry("FINDING", sign + pred + loc),
         entry("FINDING", sign + pred + [IN(["and", ",", "/", "but"]), IN(ADV, "?"), IN(preds)]),
-        entry("FINDING", sign + [W("within"), W("normal"), W("limits")]),
-        entry("FINDING", sign + [strength, IN(["bilaterally", "throughout"], "?")]),
+        entry("FINDING", [*sign, W("within"), W("normal"), W("limits")]),
+        entry("FINDING", [*sign, strength, IN(["bilaterally", "throughout"], "?")]),
     ]
 
 
@@ -273,8 +364,8 @@ def tests() -> list[Entry]:
     tail = [IN(["on", "in", "at", "bilaterally", "to"]), IN(DET + SIDES + sites(), "*")]
     out = []
     for base in (names, described):
-        positive = base + [IN(BE), IN(ADV, "?"), W("positive")]
-        out += [entry("FINDING", base), entry("FINDING", [W("positive")] + base)]
+        positive = [*base, IN(BE), IN(ADV, "?"), W("positive")]
+        out += [entry("FINDING", base), entry("FINDING", [W("positive"), *base])]
         out += [entry("FINDING", positive), entry("FINDING", positive + tail)]
     return out
 
@@ -285,21 +376,38 @@ def tests() -> list[Entry]:
 def evidence() -> list[Entry]:
     mods = single(words("ev_mods.txt"))
     heads = single(words("ev_heads.txt"))
-    records = single(words("ev_records.txt")) + ["physical", "occupational"]
+    records = [*single(words("ev_records.txt")), "physical", "occupational"]
     tx = single(words("tx_heads.txt") + words("tx_drug_classes.txt") + words("tx_drugs.txt"))
     tx_mods = single(words("tx_mods.txt"))
     obj = sorted(set(mods + heads + tx + single(words("ev_objects.txt"))))
     poss = ["patient", "applicant", "claimant", "worker", "injured", "employee", "his", "her", "their", "'s", "'"]
     out = [
-        entry("EVIDENCE", [IN(mods + ["functional"]), IN(mods + ["functional"], "*"), IN(heads)]),
-        entry("EVIDENCE", [IN(mods + ["functional"]), W("pain"), W("relief")]),
+        entry("EVIDENCE", [IN([*mods, "functional"]), IN([*mods, "functional"], "*"), IN(heads)]),
+        entry("EVIDENCE", [IN([*mods, "functional"]), W("pain"), W("relief")]),
         entry("EVIDENCE", [IN(records), IN(records, "*"), IN(["reports", "notes", "records"])]),
-        entry("EVIDENCE", [W("discussion"), IN(["regarding", "of", "about", "concerning", "on", "re", "as"]),
-                           IN(["to"] + DET + poss, "*"), IN(obj), IN(obj, "*")]),
-        entry("EVIDENCE", [W("response"), W("to"), IN(DET + ["prior", "previous", "past"] + tx_mods + tx, "*"), IN(tx)]),
-        entry("EVIDENCE", [W("failed"), IN(["a", "an", "proper", "adequate", "appropriate", "course", "trial", "of"], "*"),
-                           W("conservative"), IN(["course", "trial", "of"], "*"),
-                           IN(["care", "treatment", "treatments", "therapy", "management", "measures"])]),
+        entry(
+            "EVIDENCE",
+            [
+                W("discussion"),
+                IN(["regarding", "of", "about", "concerning", "on", "re", "as"]),
+                IN(["to", *DET, *poss], "*"),
+                IN(obj),
+                IN(obj, "*"),
+            ],
+        ),
+        entry(
+            "EVIDENCE", [W("response"), W("to"), IN([*DET, "prior", "previous", "past", *tx_mods, *tx], "*"), IN(tx)]
+        ),
+        entry(
+            "EVIDENCE",
+            [
+                W("failed"),
+                IN(["a", "an", "proper", "adequate", "appropriate", "course", "trial", "of"], "*"),
+                W("conservative"),
+                IN(["course", "trial", "of"], "*"),
+                IN(["care", "treatment", "treatments", "therapy", "management", "measures"]),
+            ],
+        ),
     ]
     out += phrases("EVIDENCE", words("ev_phrases.txt"))
     return out
@@ -310,10 +418,36 @@ def evidence() -> list[Entry]:
 
 def blockers() -> list[Entry]:
     dx_mods = single(words("dx_mods.txt")) + LEVELS
-    after_pain = ["level", "levels", "relief", "score", "scores", "scale", "rating", "ratings", "generator",
-                  "generators", "problems", "populations", "patients", "diary", "contract", "agreement",
-                  "medical", "treatment", "chapter", "guidelines", "specialist", "physician", "program",
-                  "psychologist", "clinic", "interference", "control", "complaints"]
+    after_pain = [
+        "level",
+        "levels",
+        "relief",
+        "score",
+        "scores",
+        "scale",
+        "rating",
+        "ratings",
+        "generator",
+        "generators",
+        "problems",
+        "populations",
+        "patients",
+        "diary",
+        "contract",
+        "agreement",
+        "medical",
+        "treatment",
+        "chapter",
+        "guidelines",
+        "specialist",
+        "physician",
+        "program",
+        "psychologist",
+        "clinic",
+        "interference",
+        "control",
+        "complaints",
+    ]
     title = {"TEXT": {"REGEX": r"^(?:[A-Z][A-Za-z]+|&|,|and)$"}, "OP": "+"}
     out = [
         entry("_BLOCK", [IN(dx_mods), IN(dx_mods, "*"), W("pain"), IN(after_pain)]),

@@ -4,18 +4,20 @@ Each refiner takes the compact view Doc and the candidate list and returns a new
 The refiners here read *internal* candidates that the pattern files emit next to the
 SCHEMA labels (all start with ``_`` and never reach ``doc.ents``):
 
-- blockers ``_VC_NO_TOTAL``, ``_VC_NOT_COUNT``, ``_DECISION_NOT``, ``_CITE_NOT``: drop the
-  structured candidates they cover (overlapping and not longer, or starting inside the blocker),
-  so other labels are untouched;
+- blockers ``_VC_NO_TOTAL``, ``_VC_NOT_COUNT`` (counts), ``_DECISION_NOT``, ``_CITE_NOT``: drop
+  the candidates of their own label they cover (overlapping and not longer, or starting inside
+  the blocker), so other labels are untouched;
 - ``_VC_NUM`` ("Eight physical therapy sessions"): a count whose span is the number only;
 - ``_VC_CUED`` ("x 12", "times 6", "2x6"), ``_VC_HASH`` ("#6") and ``_VC_QTY`` ("QTY: 3"): counts
   only after a visit cue (``_CUE_VISIT``), a session cue (``_CUE_SESSION``: sessions, therapy) /
   not after a drug cue (``_CUE_PILL``);
+- ``_DATE_AFTER_CUE`` ("in 9/93"): a DATE without the preposition that licenses it;
 - ``_RG``, ``_RG_WORD``, ``_RG_WEAK``: reflex grades only near a reflex cue (``_CUE_REFLEX``) and
   not bound to another sign (``_CUE_NOT_REFLEX``: strength, pulses, edema, ...);
 - ``_CITE_LINE`` ("Decision based on", "Non-MTUS Citation"), ``_CITE_STOP``, ``_CITE_TAIL``,
   ``_CITE_SECTIONS``: a guideline cite runs through its chapter, sections and pages; in a
-  guideline line through the sentence, split into one cite per guideline.
+  guideline line through the sentence, split into one cite per guideline. It never runs into a
+  DATE, VISIT_COUNT or DECISION candidate ("(updated 11/22/16)", "page 22, 9-10 visits").
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ Candidate = tuple[int, int, str, int]
 Refiner = Callable[[Doc, list[Candidate]], list[Candidate]]
 
 STRUCTURED = frozenset({"DATE", "VISIT_COUNT", "REFLEX_GRADE", "GUIDELINE_CITE", "DECISION"})
-BLOCKERS = frozenset({"_VC_NO_TOTAL", "_VC_NOT_COUNT", "_DECISION_NOT", "_CITE_NOT"})
-INTERNAL_PREFIXES = ("_VC_", "_RG", "_CUE_", "_CITE_", "_DECISION_")
+#: Each blocker and the label prefixes it blocks (it never touches other labels).
+BLOCKERS: dict[str, tuple[str, ...]] = {
+    "_VC_NO_TOTAL": ("VISIT_COUNT", "_VC_"),
+    "_VC_NOT_COUNT": ("VISIT_COUNT", "_VC_"),
+    "_DECISION_NOT": ("DECISION",),
+    "_CITE_NOT": ("GUIDELINE_CITE",),
+}
+INTERNAL_PREFIXES = ("_VC_", "_RG", "_CUE_", "_CITE_", "_DECISION_", "_DATE_")
 
 #: How far (view tokens) a cue may stand from what it licenses.
 VISIT_CUE_WINDOW = 10
@@ -39,6 +47,8 @@ CITE_LINE_MAX = 90
 _ABBREVIATIONS = frozenset({"pg", "pgs", "pp", "p", "ed", "vol", "no", "fig", "dr", "inc", "st", "vs", "e.g", "i.e"})
 _SPLIT_WORDS = frozenset({"and", ",", ";"})
 _TAIL_JOINERS = frozenset({",", "on", "at"})
+#: Entities a cite never runs into: its extension stops where one of them starts.
+_CITE_BARRIERS = frozenset({"DATE", "VISIT_COUNT", "DECISION"})
 
 
 def _is_internal(label: str) -> bool:
@@ -46,13 +56,13 @@ def _is_internal(label: str) -> bool:
 
 
 def apply_blockers(view: Doc, cands: list[Candidate]) -> list[Candidate]:
-    """Drop structured/internal candidates covered by one of this module's blockers."""
+    """Drop the candidates of a blocker's own labels that it covers, then the blockers."""
     blocks = [c for c in cands if c[2] in BLOCKERS]
     out = []
     for c in cands:
         if c[2] in BLOCKERS:
             continue
-        if (c[2] in STRUCTURED or _is_internal(c[2])) and any(_covers(b, c) for b in blocks):
+        if any(c[2].startswith(BLOCKERS[b[2]]) and _covers(b, c) for b in blocks):
             continue
         out.append(c)
     return out
@@ -81,24 +91,31 @@ def _clear(view: Doc, start: int, end: int, blocked: set[int]) -> bool:
 
 
 def promote_visit_counts(view: Doc, cands: list[Candidate]) -> list[Candidate]:
-    """Cued counts, quantities and number-only counts become VISIT_COUNT or are dropped."""
+    """Cued counts, quantities and number-only counts become VISIT_COUNT or are dropped.
+
+    A cued count needs a visit cue before it with no drug cue in between, or must end a
+    disputed item ("Yoga classes x 6: Upheld") with no drug cue before it.
+    """
     visit_ends = [c[1] for c in cands if c[2] == "_CUE_VISIT"]
     session_ends = [c[1] for c in cands if c[2] == "_CUE_SESSION"]
-    pills = {i for c in cands if c[2] == "_CUE_PILL" for i in range(c[0], c[1])}
+    pills = sorted({i for c in cands if c[2] == "_CUE_PILL" for i in range(c[0], c[1])})
+    pill_set = set(pills)
     out = []
     for start, end, label, prio in cands:
         if label == "_VC_NUM":
             out.append((start, _number_end(view, start), "VISIT_COUNT", prio))
-        elif label in ("_VC_CUED", "_VC_HASH"):
-            ends = visit_ends if label == "_VC_CUED" else session_ends
-            if any(start - VISIT_CUE_WINDOW <= e <= start and _clear(view, e, start, pills) for e in ends):
-                out.append((start, end, "VISIT_COUNT", prio))
-        elif label == "_VC_QTY":
-            lo = max(0, start - VISIT_CUE_WINDOW)
-            if not any(i in pills for i in range(lo, start)):
-                out.append((start, end, "VISIT_COUNT", prio))
-        else:
+            continue
+        if label not in ("_VC_CUED", "_VC_HASH", "_VC_QTY"):
             out.append((start, end, label, prio))
+            continue
+        ends = session_ends if label == "_VC_HASH" else visit_ends
+        lo = max(0, start - VISIT_CUE_WINDOW)
+        last_pill = max((i for i in pills if lo <= i < start), default=-1)
+        cued = any(lo <= e <= start and e > last_pill and _clear(view, e, start, pill_set) for e in ends)
+        item_end = end < len(view) and view[end].text == ":" and last_pill < 0
+        no_drug = label == "_VC_QTY" and last_pill < 0
+        if cued or item_end or no_drug:
+            out.append((start, end, "VISIT_COUNT", prio))
     return out
 
 
@@ -168,13 +185,14 @@ def extend_cites(view: Doc, cands: list[Candidate]) -> list[Candidate]:
     line_ends = {c[1] for c in cands if c[2] == "_CITE_LINE"}
     stops = {c[0] for c in cands if c[2] in ("_CITE_STOP", "_CITE_LINE")}
     head_starts = {c[0] for c in heads}
+    stops |= {c[0] for c in cands if c[2] in _CITE_BARRIERS}
     out = [c for c in cands if c[2] != "GUIDELINE_CITE"]
     for start, end, label, prio in heads:
         if start in line_ends:
             stop = _line_end(view, end, stops)
             out.extend((s, e, label, prio) for s, e in _split_line(view, start, stop, head_starts, sections))
         else:
-            out.append((start, _run_tail(view, end, tails, sections, stops), label, prio))
+            out.append((start, _trim(view, _run_tail(view, end, tails, sections, stops)), label, prio))
     return out
 
 
@@ -241,9 +259,12 @@ def _year_ahead(view: Doc, i: int, stop: int, sections: dict[int, int], window: 
 def _run_tail(view: Doc, i: int, tails: dict[int, int], sections: dict[int, int], stops: set[int]) -> int:
     """Extend a prose cite over adjacent chapters, editions and pages (also after ",", "on", "at")."""
     n = len(view)
-    while i < n:
+    while i < n and i not in stops:
         j = i + 1 if view[i].lower_ in _TAIL_JOINERS and i + 1 < n else i
         if j in tails:
+            barrier = next((k for k in range(j, tails[j]) if k in stops), None)
+            if barrier is not None:
+                return barrier if barrier > j else i
             i = tails[j]
         elif j in sections:
             i = _line_end(view, sections[j], stops)
@@ -252,12 +273,24 @@ def _run_tail(view: Doc, i: int, tails: dict[int, int], sections: dict[int, int]
     return i
 
 
+def promote_dates(view: Doc, cands: list[Candidate]) -> list[Candidate]:
+    """``_DATE_AFTER_CUE`` ("in 9/93") becomes a DATE without its leading cue word."""
+    return [(s + 1, e, "DATE", p) if label == "_DATE_AFTER_CUE" else (s, e, label, p) for s, e, label, p in cands]
+
+
 def drop_internal(view: Doc, cands: list[Candidate]) -> list[Candidate]:
     """Remove the cue and helper candidates; they never reach ``doc.ents``."""
     return [c for c in cands if not _is_internal(c[2])]
 
 
-REFINERS: list[Refiner] = [apply_blockers, promote_visit_counts, promote_reflex_grades, extend_cites, drop_internal]
+REFINERS: list[Refiner] = [
+    apply_blockers,
+    promote_dates,
+    promote_visit_counts,
+    promote_reflex_grades,
+    extend_cites,
+    drop_internal,
+]
 
 
 def refine(view: Doc, candidates: list[Candidate]) -> list[Candidate]:

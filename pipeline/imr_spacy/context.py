@@ -7,8 +7,9 @@ explains them in ``span._.context_cues``: plain dicts ``{"trigger", "category", 
 
 A trigger modifies the entities in its scope: after it (FORWARD), before it (BACKWARD) or both,
 up to ``max_scope`` non-space tokens, never past its sentence or a terminator of its category.
-Pseudo-triggers cancel the triggers they overlap; triggers overlapping an entity are dropped,
-except a cue that opens the entity ("status post CABG"), which modifies that entity only.
+Pseudo-triggers cancel the triggers they overlap; triggers and terminators overlapping an entity
+are dropped, except a cue that opens the entity ("status post CABG"), which modifies that entity
+only; of the remaining overlapping triggers of a category and direction the longest counts.
 Header triggers ("PAST MEDICAL HISTORY:") reach to the next header, and section rules give every
 entity of a section (``doc.spans["sections"]``, ``span._.section``) a category. Guideline
 statements (GENERIC: "MTUS guidelines recommend ... for myalgia") set ``is_hypothetical``: they
@@ -34,7 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from .context_rules import ALL, CATEGORY_ATTR, ContextRules, Match, normal_title
+from .context_rules import ALL, CATEGORY_ATTR, ContextRules, Match, longest, normal_title
 from .extensions import CONTEXT_ATTRS, SECTIONS_KEY
 from .sentences import SentenceRules, header_start, sentence_starts
 
@@ -74,16 +75,16 @@ class IMRContext:
         targets = [e for e in ents if e.label_ not in self.skip_labels]
         if not targets:
             return doc
-        arr = doc.to_array(_ATTRS).tolist()
-        lows = [a[0] for a in arr]
-        spaces = [a[1] for a in arr]
-        cum = [0, *accumulate(1 - sp for sp in spaces)]  # non-space tokens before each token
+        arr = doc.to_array(_ATTRS)
+        lows = arr[:, 0].tolist()
+        spaces = arr[:, 1].tolist()
+        cum = [0, *accumulate([1 - sp for sp in spaces])]  # non-space tokens before each token
         matches = self.rules.find(doc, lows, spaces, cum)
         sections = self._section_cues(doc, targets) if self._has_sections(doc) else {}
         scoped: list[Scoped] = []
         inner: dict[int, list[Match]] = {}
         if matches:
-            matches = _drop_over_entities(matches, [(cum[e.start], cum[e.end]) for e in ents], inner)
+            matches = longest(_drop_over_entities(matches, [(cum[e.start], cum[e.end]) for e in ents], inner))
             scoped = self._scopes(doc, matches, cum)
         for ent in targets:
             start, end = cum[ent.start], cum[ent.end]
@@ -156,7 +157,7 @@ class IMRContext:
         """Entity start -> the cues of the sections it lies in that carry categories (one per category)."""
         found: dict[tuple[str, int, int], SectionCue] = {}
         rules, kinds = self.rules.sections, self.rules.section_kinds
-        for sec in doc.spans[SECTIONS_KEY] if SECTIONS_KEY in doc.spans else ():
+        for sec in doc.spans.get(SECTIONS_KEY, ()):
             for cat in rules.get(normal_title(sec.label_), []) + kinds.get(sec.kb_id_.lower(), []):
                 found.setdefault((cat, sec.start_char, sec.end_char), (sec.label_, cat, sec.start, sec.end))
         for start, end, title in doc._.section_bounds or []:
@@ -204,7 +205,7 @@ def _drop_over_entities(
         while i >= 0 and spans[i][1] > m.start:
             hit = spans[i]
             i -= 1
-        if hit is None or m.rule.over_entities or m.rule.direction == "TERMINATE":
+        if hit is None or m.rule.over_entities:
             kept.append(m)
         elif m.start == hit[0] and m.end < hit[1] and m.rule.direction == "FORWARD":
             inner.setdefault(hit[0], []).append(m)

@@ -116,6 +116,8 @@ class ContextRules:
             if direction not in DIRECTIONS:
                 raise RuleError(f"rule row {n}: unknown direction {row['direction']!r}")
             category = _category(row.get("category", ALL))
+            if category == ALL and direction in TRIGGER_DIRECTIONS:
+                raise RuleError(f"rule row {n}: a trigger needs a category")
             scope = row["max_scope"] if "max_scope" in row else self.defaults.get(category, default_scope)
             rule = Rule(
                 literal=row["literal"],
@@ -143,7 +145,7 @@ class ContextRules:
                 level.setdefault(words[-1], ({}, []))[1].append(rule)
 
     def find(self, doc: Doc, lows: list[int], spaces: list[int], cum: list[int]) -> list[Match]:
-        """Triggers and terminators of ``doc``, pseudo-triggers applied, longest per category kept.
+        """Triggers and terminators of ``doc`` (overlaps allowed), less those a pseudo-trigger overlaps.
 
         ``lows``: LOWER of each token; ``spaces``: 1 for a SPACE token; ``cum[i]``: the number of
         non-space tokens before token ``i`` (``len(doc) + 1`` entries).
@@ -151,10 +153,8 @@ class ContextRules:
         found: list[Match] = []
         trie = self.trie
         n = len(lows)
-        for i in range(n):
-            node = trie.get(lows[i])
-            if node is None or spaces[i]:
-                continue
+        for i in [i for i, low in enumerate(lows) if low in trie]:
+            node = trie[lows[i]]
             j = i
             while True:
                 children, rules = node
@@ -178,25 +178,27 @@ class ContextRules:
         for m in found:
             if m.rule.direction == "PSEUDO":
                 continue
-            if any(
-                p.start < m.end and m.start < p.end and p.rule.category in (ALL, m.rule.category) for p in pseudo
-            ):
+            if any(p.start < m.end and m.start < p.end and p.rule.category in (ALL, m.rule.category) for p in pseudo):
                 continue
             out.append(m)
-        out.sort(key=lambda m: (m.start - m.end, m.start))
-        kept: list[Match] = []
-        for m in out:
-            if any(
-                k.rule.category == m.rule.category
-                and k.rule.direction == m.rule.direction
-                and k.start < m.end
-                and m.start < k.end
-                for k in kept
-            ):
-                continue
-            kept.append(m)
-        kept.sort(key=lambda m: m.start)
-        return kept
+        return out
+
+
+def longest(matches: list[Match]) -> list[Match]:
+    """Of overlapping matches of one category and direction, the longest (then the first); by start."""
+    kept: list[Match] = []
+    for m in sorted(matches, key=lambda m: (m.start - m.end, m.start)):
+        if any(
+            k.rule.category == m.rule.category
+            and k.rule.direction == m.rule.direction
+            and k.start < m.end
+            and m.start < k.end
+            for k in kept
+        ):
+            continue
+        kept.append(m)
+    kept.sort(key=lambda m: m.start)
+    return kept
 
 
 def _normal_title(title: str) -> str:

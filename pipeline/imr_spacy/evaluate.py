@@ -79,7 +79,9 @@ class Tally:
     """Accumulates the counts of one evaluation run."""
 
     def __init__(self, keep_errors: bool = False) -> None:
-        self.label: dict[str, dict[str, int]] = defaultdict(lambda: {"exact_tp": 0, "overlap_tp": 0, "pred": 0, "gold": 0})
+        self.label: dict[str, dict[str, int]] = defaultdict(
+            lambda: {"exact_tp": 0, "overlap_tp": 0, "pred": 0, "gold": 0}
+        )
         self.attrs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.neg = {"tp": 0, "fp": 0, "fn": 0, "right": 0, "total": 0, "unmatched": 0}
         self.keep_errors = keep_errors
@@ -144,7 +146,10 @@ class Tally:
 
     def report(self) -> dict[str, Any]:
         labels = {
-            lab: {"exact": prf(c["exact_tp"], c["pred"], c["gold"]), "overlap": prf(c["overlap_tp"], c["pred"], c["gold"])}
+            lab: {
+                "exact": prf(c["exact_tp"], c["pred"], c["gold"]),
+                "overlap": prf(c["overlap_tp"], c["pred"], c["gold"]),
+            }
             for lab, c in sorted(self.label.items())
         }
         n = self.neg
@@ -267,7 +272,9 @@ def format_table(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``imr evaluate MODEL GOLD.jsonl``: print the table (or the JSON report)."""
-    ap = argparse.ArgumentParser(prog="imr evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="imr evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("model", help="package name or path for spacy.load")
     ap.add_argument("gold", help="gold JSONL (shared/SCHEMA.md format)")
     ap.add_argument("--texts", help="folder of ID.txt files, for records that hold no text")

@@ -12,21 +12,25 @@ The bag is looked up in an index built at ``initialize``/``from_disk`` from the 
   ``bilateral`` codes and ``"any_site": true`` (holds with any body-site word: "arm paresthesia");
   they win over descriptions; ``"code": null`` marks a phrase too vague to code ("fracture");
 - ``abbreviations``: case-sensitive short forms ``{"abbr", "long"}`` ("LBP", "CTS");
-- ``words``: ``{"word", "norm"}`` variants, ``"drop"``, ``"side"``, ``"optional"`` (severity and
-  course words tried without on a second pass) and ``"unit"`` (drops the number before it);
+- ``words``: ``{"word", "norm"}`` variants, ``"drop"``, ``"side"``, ``"optional": 1`` (severity
+  and course words, tried without on a second pass; ``2``: on a third) and ``"unit"`` (drops the
+  number before it);
 - ``levels``: spinal level letters -> region; ``qualifiers``: description regexes to ``strip``
-  always or to drop for an ``alt`` (lower-priority) key ("Other ...", "without ...").
+  always, to drop for an ``alt`` key ("Other ...", "without ...") and, on top of those, for a
+  ``site`` key (", right knee" after "Patellar tendinitis": the condition implies its site).
 
-Priority: synonyms, descriptions, inclusion terms, alt keys. Codes that differ only by side
-form one group, and the span's side ("left", "bilateral") picks in it, else the unspecified
-code. Two different codes for one bag at the best tier are ambiguous: the span gets None
-(a wrong code is worse than none). Abbreviations defined in the letter itself
+Priority: synonyms, descriptions, inclusion terms, alt keys, site keys (alt and site keys need
+two words or more). Codes that differ only by side form one group: the span's side ("left",
+"bilateral") picks in it, else the unspecified code; "right and left" with a lateral group gets
+None. Two different codes for one bag at the best tier are ambiguous: the span gets None (a wrong
+code is worse than none). Abbreviations defined in the letter itself
 (``doc._.abbreviation_records``, set by ``imr_abbreviations``) are expanded first.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,11 +43,11 @@ from .tables import Tables, TablesMixin
 Bag = frozenset[str]
 SideMap = dict[str | None, str]
 
-TIER_SYNONYM, TIER_DESC, TIER_INCL, TIER_ALT = 0, 1, 2, 3
+TIER_SYNONYM, TIER_DESC, TIER_INCL, TIER_ALT, TIER_SITE = 0, 1, 2, 3, 4
 SIDES = ("right", "left", "bilateral")
 _AMBIGUOUS: SideMap = {}
 
-#: A spinal level ("l4-5", "c5-c6", "l5-s1", "t12") or a word or a number, on lower-cased text.
+#: A spinal level ("L4-5", "C5-C6", "L5-S1", "T12"), a word or a number.
 _TOKEN = re.compile(r"[cltsCLTS]\d{1,2}(?:-[cltsCLTS]?\d{1,2})*\b|[A-Za-z][A-Za-z0-9]*|\d+")
 _LEVEL = re.compile(r"([clts])\d{1,2}(?:-([clts])?\d{1,2})*")
 
@@ -55,7 +59,8 @@ class Norm:
     norm: dict[str, tuple[str, ...]] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)
     side: dict[str, str] = field(default_factory=dict)
-    optional: set[str] = field(default_factory=set)
+    #: Words to try without, cumulatively by level: [level 1, levels 1-2, ...].
+    optional: list[set[str]] = field(default_factory=list)
     unit: set[str] = field(default_factory=set)
     site: set[str] = field(default_factory=set)
     levels: dict[str, str] = field(default_factory=dict)
@@ -105,7 +110,9 @@ def bag_of(words: Iterable[str], norm: Norm) -> tuple[list[str], str | None]:
 
 
 def tokens(text: str) -> list[str]:
-    """Word tokens of a phrase (case kept)."""
+    """Word tokens of a phrase (case kept; accents dropped: "Kienböck" -> "Kienbock")."""
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return _TOKEN.findall(text)
 
 
@@ -129,21 +136,27 @@ class IMRICD10Linker(TablesMixin):
             if row.get("side"):
                 norm.side[word] = row["side"]
             if row.get("optional"):
-                norm.optional.add(word)
+                level = int(row["optional"])
+                while len(norm.optional) < level:
+                    norm.optional.append(set())
+                norm.optional[level - 1].add(word)
             if row.get("unit"):
                 norm.unit.add(word)
             if row.get("site"):
                 norm.site.add(word)
             if "norm" in row:
                 norm.norm[word] = tuple(row["norm"].lower().split())
+        for i in range(1, len(norm.optional)):
+            norm.optional[i] |= norm.optional[i - 1]
         norm.levels = {row["level"]: row["region"] for row in self.tables.get("levels", [])}
         self.norm = norm
         self.abbreviations = {row["abbr"]: tokens(row["long"]) for row in self.tables.get("abbreviations", [])}
-        strip = [row["regex"] for row in self.tables.get("qualifiers", []) if row["use"] == "strip"]
-        alt = [row["regex"] for row in self.tables.get("qualifiers", []) if row["use"] == "alt"]
-        # One alternation each (earlier rows win at the same position): two passes per description.
-        self.strip = re.compile("|".join(f"(?:{r})" for r in strip) or r"(?!)")
-        self.alt = re.compile("|".join(f"(?:{r})" for r in alt) or r"(?!)")
+        # One alternation per use (earlier rows win at the same position): few passes per description.
+        rows = self.tables.get("qualifiers", [])
+        self.strip, self.alt, self.site = (
+            re.compile("|".join(f"(?:{r['regex']})" for r in rows if r["use"] == use) or "(?!)")
+            for use in ("strip", "alt", "site")
+        )
         self.index: dict[Bag, tuple[int, SideMap]] = {}
         self.code_bag: dict[str, Bag] = {}
         entries: list[tuple[int, Bag, str | None, str]] = []
@@ -169,8 +182,14 @@ class IMRICD10Linker(TablesMixin):
         out.append((TIER_DESC, bag, side, code))
         alt_text = self.alt.sub(" ", text)
         alt_words, alt_side = bag_of(tokens(alt_text), self.norm)
-        if len(set(alt_words)) > 1 and frozenset(alt_words) != bag and alt_side == side:
-            out.append((TIER_ALT, frozenset(alt_words), side, code))
+        seen = {bag}
+        if alt_side == side:  # the site key keeps the side its dropped words named
+            site_words, _ = bag_of(tokens(self.site.sub(" ", alt_text)), self.norm)
+            for tier, words in ((TIER_ALT, alt_words), (TIER_SITE, site_words)):
+                alt_bag = frozenset(words)
+                if len(alt_bag) > 1 and alt_bag not in seen:
+                    seen.add(alt_bag)
+                    out.append((tier, alt_bag, side, code))
         for term in incl:
             term_words, term_side = bag_of(tokens(term.lower()), self.norm)
             if term_words and term_side in (None, side):
@@ -214,9 +233,14 @@ class IMRICD10Linker(TablesMixin):
             return None
         bag = frozenset(content)
         hit = self.index.get(bag)
-        core = bag - self.norm.optional
-        if hit is None and core and core != bag:
-            hit = self.index.get(core)
+        core = bag
+        for optional in self.norm.optional:
+            if hit is not None:
+                break
+            reduced = bag - optional
+            if reduced and reduced != core:
+                core = reduced
+                hit = self.index.get(core)
         if hit is None:
             sides = self.any_site.get(core - self.norm.site)
             if sides is None:

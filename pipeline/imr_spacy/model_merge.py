@@ -89,7 +89,7 @@ class ModelMerge:
         self.open_labels = tuple(open_labels)
 
     def __call__(self, doc: Doc) -> Doc:
-        model = doc.spans[self.spans_key] if self.spans_key in doc.spans else []
+        model = doc.spans.get(self.spans_key, [])
         if len(model):
             doc.ents = merge_spans(doc.ents, model, self.policy, self.open_labels)
         return doc

@@ -2,10 +2,12 @@
 
 PDF-extracted letters break sentences over lines and blank lines, so a line break alone never ends
 a sentence; a period, "!" or "?" does, unless it belongs to an abbreviation ("Dr.", "b.i.d.",
-"No. 2") or to a list number ("1. Degenerative ..."), or the next word is lower case. A line break
-ends a sentence only after an all-caps title line, before a numbered or bulleted list item, or
-after a short line (a heading or an item such as "MRI of the shoulder: Upheld") when the next line
-starts upper case. An inline all-caps header ("PAST MEDICAL HISTORY:") starts a sentence.
+"No. 2") or to a list number ("1. Degenerative ..."), or the next word is lower case or
+punctuation. Each numbered item starts a sentence, also after a colon ("The diagnoses are: 1. ...").
+A line break ends a sentence before or after an all-caps title line, before a numbered or
+bulleted item, after a colon and a blank line ("set forth below:"), or after a short line (a
+heading or an item such as "MRI of the shoulder: Upheld") when the next line starts upper case.
+An inline all-caps header ("PAST MEDICAL HISTORY:") starts a sentence.
 
 Abbreviations are data: rows ``{"abbreviation": "b.i.d", "ends": true}`` in
 ``patterns/context/abbreviations.jsonl`` (``ends``: may close a sentence before an upper-case word;
@@ -20,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import srsly
-from spacy.attrs import ORTH
+from spacy.attrs import IS_SPACE, ORTH
 from spacy.language import Language
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 ENDERS = frozenset({".", "!", "?", "..."})
-_CANDIDATE_ENDS = frozenset(".!?")
+_ATTRS = [ORTH, IS_SPACE]
 #: A sentence never starts with these ("3rd ed., Low Back" does not break).
 _CONTINUERS = frozenset(",;:)]}%")
 CLOSERS = frozenset({'"', "'", ")", "]", "”", "’"})
@@ -39,7 +42,7 @@ ABBREVIATIONS_FILE = "abbreviations.jsonl"
 class SentenceRules:
     """Abbreviation tables used by :func:`sentence_starts`."""
 
-    __slots__ = ("before_number", "ends", "never_ends", "rows")
+    __slots__ = ("_hashes", "before_number", "ends", "never_ends", "rows")
 
     def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
         self.rows = [dict(r) for r in rows if "abbreviation" in r]
@@ -54,59 +57,86 @@ class SentenceRules:
                 self.ends.add(key)
             else:
                 self.never_ends.add(key)
+        self._hashes: dict[int, frozenset[int]] = {}
+
+    def ender_hashes(self, strings: StringStore) -> frozenset[int]:
+        """ORTH hashes of the tokens that may end a sentence: ".", "!", "?", ":" and "a.m."-like tokens."""
+        key = id(strings)
+        if key not in self._hashes:
+            forms = set(ENDERS) | {":"}
+            for abbr in self.ends:
+                for form in (abbr, abbr.upper(), abbr.capitalize()):
+                    forms.add(form + ".")
+            self._hashes[key] = frozenset(strings.add(f) for f in forms)
+        return self._hashes[key]
 
 
 _EMPTY = SentenceRules()
 
 
-def sentence_starts(doc: Doc, rules: SentenceRules | None = None, texts: list[str] | None = None) -> list[int]:
-    """Token indices that start a sentence (always includes 0 for a non-empty Doc).
-
-    ``texts``: the token texts of ``doc``, when the caller has them already.
-    """
+def sentence_starts(doc: Doc, rules: SentenceRules | None = None) -> list[int]:
+    """Token indices that start a sentence (always includes 0 for a non-empty Doc)."""
     n = len(doc)
     if not n:
         return []
     rules = rules or _EMPTY
-    if texts is None:
-        strings = doc.vocab.strings
-        texts = [strings[h] for h in doc.to_array(ORTH).tolist()]
-    spaces = [t.isspace() for t in texts]
+    strings = doc.vocab.strings
+    arr = doc.to_array(_ATTRS)
+    orth = arr[:, 0].tolist()
+    spaces = arr[:, 1].tolist()
+    texts = _Texts(strings, orth)
+    enders = rules.ender_hashes(strings)
+    breaks = [i for i, sp in enumerate(spaces) if sp and "\n" in texts[i]]
     starts = [0]
     width = 0
     full = ""
-    if any("\n" in t for t, sp in zip(texts, spaces) if sp):
+    if breaks:
         full = doc.text
         width = max(len(line.strip()) for line in full.split("\n"))
-    for i, text in enumerate(texts):
-        last = text[-1]
-        if last in _CANDIDATE_ENDS:
-            if text not in ENDERS and (last != "." or text[:-1].lower().rstrip(".") not in rules.ends):
-                continue
+    cands = sorted([i for i, h in enumerate(orth) if h in enders] + breaks)
+    for i in cands:
+        text = texts[i]
+        if text == ":":
+            if i > 1:
+                h = header_start(doc, i)
+                if h is not None and h > starts[-1] and not _after_ender(texts, spaces, h):
+                    starts.append(h)
+            j = _next_word(spaces, i + 1)
+            if j < n and _is_list_marker(doc, j):
+                starts.append(j)  # "The diagnoses are: 1. ..." starts the first item
+        elif spaces[i]:
+            j = _next_word(spaces, i + 1)
+            if j < n and i > 0 and j != starts[-1] and _line_break_ends(doc, full, texts, i, j, width):
+                starts.append(j)
+        else:
             j = _next_word(spaces, i + 1)
             while j < n and texts[j] in CLOSERS:
                 j = _next_word(spaces, j + 1)
             if j < n and _ends_here(doc, texts, spaces, i, j, rules):
                 starts.append(j)
-        elif last == ":":
-            if i > 1 and text == ":":
-                h = header_start(doc, i)
-                if h is not None and h > starts[-1] and not _after_ender(texts, spaces, h):
-                    starts.append(h)
-        elif width and spaces[i] and "\n" in text:
-            j = _next_word(spaces, i + 1)
-            if j < n and i > 0 and j != starts[-1] and _line_break_ends(doc, full, texts, i, j, width):
-                starts.append(j)
     return sorted(set(starts))
 
 
-def _next_word(spaces: list[bool], j: int) -> int:
+class _Texts:
+    """Token texts of a Doc, looked up on demand from ORTH hashes."""
+
+    __slots__ = ("orth", "strings")
+
+    def __init__(self, strings: StringStore, orth: list[int]) -> None:
+        self.strings = strings
+        self.orth = orth
+
+    def __getitem__(self, i: int) -> str:
+        return self.strings[self.orth[i]]
+
+
+def _next_word(spaces: list[int], j: int) -> int:
     while j < len(spaces) and spaces[j]:
         j += 1
     return j
 
 
-def _ends_here(doc: Doc, texts: list[str], spaces: list[bool], i: int, j: int, rules: SentenceRules) -> bool:
+def _ends_here(doc: Doc, texts: _Texts, spaces: list[int], i: int, j: int, rules: SentenceRules) -> bool:
     """Whether the sentence ender at ``i`` closes a sentence whose successor starts at ``j``."""
     nxt = texts[j]
     first = nxt[0]
@@ -128,7 +158,7 @@ def _ends_here(doc: Doc, texts: list[str], spaces: list[bool], i: int, j: int, r
     return True
 
 
-def _at_item_start(doc: Doc, texts: list[str], spaces: list[bool], k: int) -> bool:
+def _at_item_start(doc: Doc, texts: _Texts, spaces: list[int], k: int) -> bool:
     """Whether token ``k`` (a number) opens a list item: at the start, after an ender, ':' or a line break."""
     p = k - 1
     if p < 0:
@@ -144,7 +174,7 @@ def _is_list_marker(doc: Doc, j: int) -> bool:
     return tok.text.isdigit() and j + 1 < len(doc) and doc[j + 1].text in {".", ")"} and not tok.whitespace_
 
 
-def _line_break_ends(doc: Doc, full: str, texts: list[str], i: int, j: int, width: int) -> bool:
+def _line_break_ends(doc: Doc, full: str, texts: _Texts, i: int, j: int, width: int) -> bool:
     """Whether the line break at SPACE token ``i`` ends a sentence (``j``: the next word)."""
     p = i - 1
     while p >= 0 and texts[p].isspace():
@@ -192,7 +222,7 @@ def header_start(doc: Doc, colon: int) -> int | None:
     return start
 
 
-def _after_ender(texts: list[str], spaces: list[bool], h: int) -> bool:
+def _after_ender(texts: _Texts, spaces: list[int], h: int) -> bool:
     p = h - 1
     while p >= 0 and spaces[p]:
         p -= 1

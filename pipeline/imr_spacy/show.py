@@ -177,8 +177,8 @@ def render_page(doc: Doc, title: str) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
-        f'<p class="imr-legend">{legend} <mark class="entity imr-negated" style="padding: 0.2em 0.4em">'
-        "negated</mark></p>"
+        f'<p class="imr-legend">{legend} <mark class="entity imr-negated" '
+        'style="background: #fff; padding: 0.2em 0.4em">negated</mark></p>'
         f"<h2>Decisions</h2>{decisions_table(doc)}<h2>Case facts</h2>{case_table(doc)}"
         f'<h2>Sections</h2><ol id="sections">{nav}</ol>{sections}</body></html>\n'
     )

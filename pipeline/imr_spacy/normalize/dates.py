@@ -6,7 +6,9 @@ Tables (``patterns/attributes``):
   "side": "both", "max_distance": 10}``; a cue scores ``weight / (1 + distance)`` in words
   (half a word more on the right), the best score gives the role. Header labels ("Decision
   Date:") are cues with a high weight, a short reach and ``"header": true`` (they count only
-  outside the letter's sections). Cues do not reach over another DATE or a sentence end.
+  outside the letter's sections). A cue with ``"governs": true`` (a review verb: "denied",
+  "modified") on the left wins over the cues between it and the date, its object ("UR denied
+  the consultation on 6/9/17"). Cues do not reach over another DATE or a sentence end.
 - ``date_defaults``: ``{"role": "other"}``, the role when no cue is found.
 """
 
@@ -72,7 +74,7 @@ def date_role(span: Span, tables: Tables) -> str:
     """The role whose cue scores best around ``span``; the default role without a cue."""
     in_header = span._.section is None
     rows = tuple(
-        (r["cue"], r["role"], r["weight"], r.get("side", "both"), r.get("max_distance", 10))
+        (r["cue"], r["role"], r["weight"], r.get("side", "both"), r.get("max_distance", 10), bool(r.get("governs")))
         for r in tables.get("date_roles", [])
         if in_header or not r.get("header")
     )
@@ -81,10 +83,12 @@ def date_role(span: Span, tables: Tables) -> str:
     best, best_score = default, 0.0
     for side, words in (("left", _left_words(span)), ("right", _right_words(span))):
         for i, length, cue in _find_cues(words, cues):
-            _, role, weight, cue_side, max_distance = cue
+            _, role, weight, cue_side, max_distance, governs = cue
             dist = len(words) - (i + length) if side == "left" else i
             if cue_side not in (side, "both") or dist > max_distance:
                 continue
+            if governs and side == "left":
+                return role
             score = weight / (1 + dist + (0.5 if side == "right" else 0.0))
             if score > best_score:
                 best, best_score = role, score
