@@ -131,6 +131,7 @@ def test_pseudo_triggers(nlp: Language, text: str, phrase: str) -> None:
         ("No fever but she reports persistent cough.", "fever", "persistent cough"),
         ("There is no rash; however, the knee effusion persists.", "rash", "knee effusion"),
         ("No bruising aside from a small abrasion on the shin.", "bruising", "small abrasion"),
+        ("There is no edema; calf tenderness is present.", "edema", "calf tenderness"),
         ("The scan showed no fracture, which leaves the ankle sprain as the cause.", "fracture", "ankle sprain"),
         (
             "There is no discussion of the rationale for the additional chiropractic visits.",

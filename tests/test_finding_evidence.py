@@ -50,7 +50,7 @@ def test_reflex_with_a_grade_is_not_a_finding(nlp: Language) -> None:
     ("text", "expected"),
     [
         ("There is no documentation of objective functional improvement.", ["objective functional improvement"]),
-        ("The notes lack therapy records from the prior course.", ["therapy records"]),
+        ("There is a lack of physical therapy notes from the prior course.", ["physical therapy notes"]),
         ("The provider does not discuss the response to prior acupuncture.", ["response to prior acupuncture"]),
         (
             "There was no discussion of the applicant's treatment goals.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from imr_spacy.model_merge import POLICIES, ModelMerge, merge_spans
+from imr_spacy.model_merge import POLICIES, ModelMerge, ModelStash, merge_spans
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -98,3 +98,29 @@ def test_stash_then_merge_in_a_pipeline(blank: Language, tmp_path) -> None:
     again = spacy.load(tmp_path / "p")
     assert again.get_pipe("imr_model_merge").policy == "longer"
     assert texts(list(again(TEXT).ents)) == texts(list(doc.ents))
+
+
+def test_longer_never_replaces_a_rule_span_of_another_label(blank: Language) -> None:
+    doc = blank(TEXT)
+    rules = [span(doc, "physical therapy", "TREATMENT")]
+    model = [span(doc, "Request for physical therapy", "FINDING")]
+    assert texts(merge_spans(rules, model, "longer", ["TREATMENT", "FINDING"])) == [("physical therapy", "TREATMENT")]
+
+
+def test_label_policies_override_the_default(blank: Language) -> None:
+    doc = blank(TEXT)
+    rules = [span(doc, "physical therapy", "TREATMENT"), span(doc, "low back pain", "DIAGNOSIS")]
+    model = [span(doc, "therapy", "TREATMENT"), span(doc, "chronic low back pain", "DIAGNOSIS")]
+    merged = merge_spans(rules, model, "fill", ["TREATMENT", "DIAGNOSIS"], {"TREATMENT": "model"})
+    assert texts(merged) == [("therapy", "TREATMENT"), ("low back pain", "DIAGNOSIS")]
+    with pytest.raises(ValueError):
+        merge_spans(rules, model, "fill", ["TREATMENT"], {"TREATMENT": "vote"})
+
+
+def test_stash_trims_line_break_tokens(blank: Language) -> None:
+    doc = blank("no therapy reports \n\nwere provided")
+    doc.ents = [Span(doc, 1, 4, label="EVIDENCE")]  # "therapy reports \n\n"
+    stash = ModelStash()
+    stash(doc)
+    assert [(s.text, s.label_) for s in doc.spans["model"]] == [("therapy reports", "EVIDENCE")]
+    assert not doc.ents

@@ -195,6 +195,9 @@ def test_show_rejects_an_unreadable_letter(nlp: Language, tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["show", str(bad), "-o", str(tmp_path / "p.html"), "--model", str(model)])
     assert result.exit_code == 1 and "encrypted PDF" in result.stderr
     assert not (tmp_path / "p.html").exists()
+    lines = ROOT / "tests" / "data" / "bad" / "bad_lines.jsonl"
+    result = CliRunner().invoke(app, ["show", str(lines), "-o", str(tmp_path / "p.html"), "--model", str(model)])
+    assert result.exit_code == 2 and "must be a .txt or .pdf" in result.stderr
 
 
 def test_section_blocks_cover_the_text_without_gaps() -> None:

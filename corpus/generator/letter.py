@@ -910,6 +910,9 @@ class Writer:
             return [self.ent(p["name"] if p.get("drug") else p["text"], "TREATMENT", is_historical=True)]
         if name == "HYP":
             return self.x(self.r(GRAMMAR["hyp_cond"]))
+        if name == "HEP":
+            text = self.r(["home exercise program", "home exercises", "home exercise", "exercises at home"])
+            return [self.ent(text, "TREATMENT")]
         if name == "HYPDX":
             return self.dx_frag(self.r(c.pools.diagnoses))
         if name == "HYPTX":
@@ -1263,6 +1266,8 @@ def summary_blocks(w: Writer) -> list[Block]:
         "workstatus": 6,
     }
     body.sort(key=lambda k: (order[k[0]], rng.random()))
+    if rng.random() < 0.4:
+        body.append(("filler", {}))
     plan += [*body, ("request", {}), ("ur", {})]
     frags = _para(w, plan)
     blocks.append(Block(frags, CCS))
@@ -1347,6 +1352,10 @@ def item_blocks(w: Writer, k: int, item: Item) -> list[Block]:
         middle += [("rat_missing", {})] * rng.randint(1, 2)
     if rng.random() < 0.4:
         middle.append(("rat_hyp", {"hyp": True}))
+    if item.kind == "therapy" and rng.random() < 0.4:
+        middle.append(("rat_hep", {}))
+    if rng.random() < 0.5:
+        middle.append(("filler", {}))
     rng.shuffle(middle)
     if rng.random() < 0.3:
         parts.append(("rat_guide", {}))

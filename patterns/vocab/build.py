@@ -158,16 +158,19 @@ def diagnosis() -> list[Entry]:
     comp = complement(["of", "in", "at"], [w for w in site_inner() if w != ","], site_nouns())
     # "[Degenerative cervical disk disease]", "[malalignment syndrome]"; conjoined modifiers share
     # the head: "[cervical and lumbar strain]" (the first conjunct holds no head word).
-    pre = [IN(mods + bare), IN(run, "*")]
+    pre = [IN(mods), IN(run, "*")]
     coord = [IN(mods), IN(mods, "*"), IN(AND), IN(mods), IN(run, "*")]
     gated = columns("dx_gated.txt")
     gate = [IN(gated["first"]), IN(gated["last"])]
     past = ["releases", "replacements", "arthroplasties", "fusions", "surgeries", "repairs", "decompressions"]
-    # Token patterns start with one of two word sets (mods, heads): the Matcher tests the first
-    # token of every pattern at every token, and identical sets are tested once.
+    # Token patterns start with one of three word sets (mods, heads, damaged): the Matcher tests
+    # the first token of every pattern at every token, and identical sets are tested once.
     out = [
         entry("DIAGNOSIS", [*pre, IN(all_heads)]),
         entry("DIAGNOSIS", [*pre, IN(all_heads), *comp]),
+        # a head word used as a modifier: "[Bunion deformity]", "[malalignment syndrome]"
+        entry("DIAGNOSIS", [IN(all_heads), IN(run, "*"), IN(all_heads)]),
+        entry("DIAGNOSIS", [IN(all_heads), IN(run, "*"), IN(all_heads), *comp]),
         entry("DIAGNOSIS", [*coord, IN(all_heads)]),
         entry("DIAGNOSIS", [*coord, IN(all_heads), *comp]),
         entry("DIAGNOSIS", [IN(all_heads), *comp]),
@@ -197,14 +200,18 @@ def treatment() -> list[Entry]:
     all_heads = single(heads) + heads_mod
     bare = single(heads)
     pre = [IN(mods), IN(run, "*")]
-    of_site = complement(["of"], site_inner(["with", "without", "contrast"]), [*site_nouns(), "contrast"])
+    # "of + body site" and "at + level" in one complement: "MRI of the lumbar spine without contrast",
+    # "epidural steroid injection at L4-5 and L5-S1", "injection at the level of L4-5"
+    of_site = complement(
+        ["of", "at"],
+        site_inner(["with", "without", "contrast", "level", "levels"]),
+        [*site_nouns(), "contrast", "level", "levels"],
+    )
     contrast = [IN(["with", "without"]), IN(["and", "without"], "*"), W("contrast")]
-    at_level = [W("at"), IN(LEVELS + DET + CONJ + ["level", "levels"], "*"), IN([*LEVELS, "level", "levels"])]
-    guided = [W("under"), IN(["ultrasound", "fluoroscopic", "fluoroscopy", "ct"]), W("guidance")]
     xray = [W("x"), W("-"), IN(["ray", "rays"])]  # "first ray" is a body part, "x-ray" a test
     out = [entry("TREATMENT", [*pre, IN(all_heads)]), entry("TREATMENT", [*pre, *xray])]
     out += [entry("TREATMENT", [*xray, *of_site]), entry("TREATMENT", [*pre, *xray, *of_site])]
-    for tail in (of_site, contrast, at_level, guided):
+    for tail in (of_site, contrast):
         out.append(entry("TREATMENT", [*pre, IN(all_heads), *tail]))
         out.append(entry("TREATMENT", [IN(bare), *tail]))
     out += drugs()
@@ -269,7 +276,7 @@ def drugs() -> list[Entry]:
             "pump",
             "dosepak",
         ],
-        "?",
+        "*",
     )
     topical = ["cream", "creams", "gel", "patch", "patches", "ointment", "lotion", "compound", "solution"]
     base = [W("in", "?"), IN(topical, "?"), W("base", "?")]
@@ -309,8 +316,20 @@ def drugs() -> list[Entry]:
 
 def finding() -> list[Entry]:
     signs = words("fx_signs.txt")
-    need_pre = {"sensation", "gait", "lordosis", "deficit", "deficits", "findings", "limp", "flexion", "extension",
-                "rotation", "abduction", "adduction"}
+    need_pre = {
+        "sensation",
+        "gait",
+        "lordosis",
+        "deficit",
+        "deficits",
+        "findings",
+        "limp",
+        "flexion",
+        "extension",
+        "rotation",
+        "abduction",
+        "adduction",
+    }
     premods = single(words("fx_premods.txt"))
     site_pre = [*single(words("sites.txt")), "quadrant"]
     preps = ["of", "over", "along", "at", "in", "on", "about", "around", "throughout", "to"]
@@ -359,8 +378,9 @@ def tests() -> list[Entry]:
     t = columns("fx_tests.txt")
     nouns = ["test", "tests", "sign", "signs", "maneuver", "maneuvers", "testing", "examination", "exam"]
     inner = ["impingement", "compression", "distraction", "provocative", "nerve", "root", "tension", "-"]
-    names = [IN(t["eponym"]), IN(["'s", "'"], "?"), IN(inner, "*"), IN(nouns, "?")]
-    described = [IN(t["first"]), IN(t["first"] + t["inner"] + ["-", "'s"], "*"), IN(t["last"] + nouns)]
+    first = t["eponym"] + t["first"]  # one first-word set for all test patterns
+    names = [IN(first), IN(["'s", "'"])]  # "Tinel's", "Hawkins'"
+    described = [IN(first), IN(first + t["inner"] + inner + ["'s", "'"], "*"), IN(t["last"] + nouns)]
     tail = [IN(["on", "in", "at", "bilaterally", "to"]), IN(DET + SIDES + sites(), "*")]
     out = []
     for base in (names, described):
@@ -377,14 +397,16 @@ def evidence() -> list[Entry]:
     mods = single(words("ev_mods.txt"))
     heads = single(words("ev_heads.txt"))
     records = [*single(words("ev_records.txt")), "physical", "occupational"]
+    first = [*mods, "functional", *records]
     tx = single(words("tx_heads.txt") + words("tx_drug_classes.txt") + words("tx_drugs.txt"))
     tx_mods = single(words("tx_mods.txt"))
     obj = sorted(set(mods + heads + tx + single(words("ev_objects.txt"))))
     poss = ["patient", "applicant", "claimant", "worker", "injured", "employee", "his", "her", "their", "'s", "'"]
     out = [
-        entry("EVIDENCE", [IN([*mods, "functional"]), IN([*mods, "functional"], "*"), IN(heads)]),
-        entry("EVIDENCE", [IN([*mods, "functional"]), W("pain"), W("relief")]),
-        entry("EVIDENCE", [IN(records), IN(records, "*"), IN(["reports", "notes", "records"])]),
+        # one first-word set: quality words and record kinds ("objective ...", "therapy reports")
+        entry("EVIDENCE", [IN(first), IN(first, "*"), IN(heads)]),
+        entry("EVIDENCE", [IN(first), W("pain"), W("relief")]),
+        entry("EVIDENCE", [IN(first), IN(first, "*"), IN(["reports", "notes", "records"])]),
         entry(
             "EVIDENCE",
             [
@@ -417,7 +439,8 @@ def evidence() -> list[Entry]:
 
 
 def blockers() -> list[Entry]:
-    dx_mods = single(words("dx_mods.txt")) + LEVELS
+    inner_only = {"post", "de", "it", "status"}  # the same first-word set as diagnosis()
+    dx_mods = [m for m in single(words("dx_mods.txt") + words("sites.txt")) + LEVELS if m not in inner_only]
     after_pain = [
         "level",
         "levels",

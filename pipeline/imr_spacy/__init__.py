@@ -6,10 +6,12 @@ Importing the package registers the custom attributes, the tokenizer and every f
 from __future__ import annotations
 
 from . import extensions  # noqa: F401  (registers Doc/Span attributes)
+from .abbreviations import make_abbreviations
 from .case_facts import make_case_facts
 from .context import make_context
 from .decisions import make_decisions
 from .entity_ruler import make_entity_ruler
+from .icd10 import make_icd10
 from .normalizer import make_normalizer
 from .sections import make_sections
 from .sentences import make_sentencizer
@@ -18,6 +20,8 @@ from .tokenizer import create_imr_tokenizer
 __version__ = "0.1.0"
 
 __all__ = [
+    "make_abbreviations",
+    "make_icd10",
     "create_imr_tokenizer",
     "make_case_facts",
     "make_context",

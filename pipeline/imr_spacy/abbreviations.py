@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-if not Doc.has_extension("abbreviation_records"):
-    Doc.set_extension("abbreviation_records", default=None)
 
 Record = dict[str, list[int]]
 MAX_INNER = 8  # tokens inside the parentheses

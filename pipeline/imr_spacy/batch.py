@@ -37,6 +37,14 @@ FSYNC_SECONDS = 5.0
 Result = tuple[str, dict[str, Any]]  # ("record", record) or ("error", error line)
 
 
+def encode_line(obj: dict[str, Any]) -> bytes:
+    """``obj`` as one JSONL line: UTF-8 JSON, ASCII-escaped only when it holds lone surrogates."""
+    try:
+        return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from a PDF text layer
+        return (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
+
+
 class JsonlWriter:
     """Appends JSON lines, each in one write, flushed to the OS at once and fsynced periodically.
 
@@ -52,10 +60,10 @@ class JsonlWriter:
 
     def write(self, obj: dict[str, Any]) -> None:
         """Write ``obj`` as one line."""
-        try:
-            data = (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
-        except UnicodeEncodeError:  # lone surrogates from a PDF text layer
-            data = (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
+        self.write_line(encode_line(obj))
+
+    def write_line(self, data: bytes) -> None:
+        """Write one encoded line (``data`` ends with a newline), as :meth:`write` does."""
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view) :]
@@ -290,6 +298,14 @@ def _collect(chunk: list[Item], future: Future[list[Result]]) -> tuple[list[Resu
         )
 
 
+def record_counts(record: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Entities by label and decisions by outcome of one record (what the summary counts)."""
+    return {
+        "entities": dict(Counter(e["label"] for e in record.get("entities", []))),
+        "outcomes": dict(Counter(str(d.get("outcome")) for d in record.get("decisions", []))),
+    }
+
+
 @dataclass
 class Stats:
     """Counts for the summary of a run."""
@@ -306,9 +322,13 @@ class Stats:
         if kind == "error":
             self.errors += 1
             return
+        self.add_counts(record_counts(payload))
+
+    def add_counts(self, counts: dict[str, dict[str, int]]) -> None:
+        """Count one record from its :func:`record_counts`."""
         self.records += 1
-        self.entities.update(e["label"] for e in payload.get("entities", []))
-        self.outcomes.update(str(d.get("outcome")) for d in payload.get("decisions", []))
+        self.entities.update(counts.get("entities", {}))
+        self.outcomes.update(counts.get("outcomes", {}))
 
     @property
     def seconds(self) -> float:

@@ -30,7 +30,16 @@ from rich.text import Text
 
 from . import __version__
 from .batch import BatchOptions, JsonlWriter, Stats, annotate_items, load_model, resume_ids
-from .inputs import DEFAULT_MAX_BYTES, InputError, Item, count_items, discover, read_text_file
+from .inputs import (
+    DEFAULT_MAX_BYTES,
+    PDF_SUFFIXES,
+    TEXT_SUFFIXES,
+    InputError,
+    Item,
+    count_items,
+    discover,
+    read_text_file,
+)
 from .pdf_reader import DocumentError
 
 app = typer.Typer(
@@ -212,7 +221,8 @@ def _summary(console: Console, stats: Stats, output: Path, errors: Path) -> None
     rate = stats.records / seconds if seconds else 0.0
     console.print(
         f"documents: {stats.records} annotated -> {output}; errors: {stats.errors} -> {errors}; "
-        f"skipped (--resume): {stats.skipped}; {seconds:.1f} s ({rate:.1f} docs/s)"
+        f"skipped (--resume): {stats.skipped}; {seconds:.1f} s ({rate:.1f} docs/s)",
+        soft_wrap=True,
     )
     outcomes = Table(title="decisions by outcome")
     outcomes.add_column("outcome")
@@ -301,7 +311,7 @@ def import_(
             "brat: the folder of .txt/.ann files; spacy: a .spacy file.",
         ),
     ],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Format of SOURCE.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Format of FILE.")],
     output: Annotated[
         Path, typer.Option("--output", "-o", dir_okay=False, help="Gold JSONL (SCHEMA.md format) to write.")
     ],
@@ -338,6 +348,8 @@ def show(
     """Write an HTML page of one letter: entity marks (negated ones struck through), sections, decisions."""
     from .show import render_page
 
+    if letter.suffix.lower() not in TEXT_SUFFIXES | PDF_SUFFIXES:
+        raise _usage(f"LETTER must be a .txt or .pdf file, not {letter.suffix or 'no suffix'}")
     max_bytes = int(max_size * MB)
     try:
         nlp = load_model(model, max_bytes)

@@ -24,13 +24,13 @@ line wraps match and scopes count words only. Sentences come from the Doc, or fr
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import srsly
-from spacy.attrs import IS_SPACE, LOWER
+from spacy.attrs import IS_SPACE, LOWER, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
@@ -41,7 +41,7 @@ from .sentences import SentenceRules, header_start, sentence_starts
 
 RULES_FILE = "rules.jsonl"
 DEFAULT_SKIP = ["DATE", "DECISION", "GUIDELINE_CITE", "VISIT_COUNT", "REFLEX_GRADE"]
-_ATTRS = [LOWER, IS_SPACE]
+_ATTRS = [LOWER, IS_SPACE, ORTH]
 #: A trigger with the first and last+1 non-space token of its scope.
 Scoped = tuple[Match, int, int]
 #: A section cue: title, category, first and last+1 Doc token of the section.
@@ -75,17 +75,18 @@ class IMRContext:
         targets = [e for e in ents if e.label_ not in self.skip_labels]
         if not targets:
             return doc
+        fresh = not doc.user_data  # no extension value stored yet: the defaults (False, None) hold
         arr = doc.to_array(_ATTRS)
-        lows = arr[:, 0].tolist()
-        spaces = arr[:, 1].tolist()
-        cum = [0, *accumulate([1 - sp for sp in spaces])]  # non-space tokens before each token
+        lows, spaces = arr[:, 0].tolist(), arr[:, 1].tolist()
+        # cum[i]: the number of non-space tokens before token i
+        cum = [0, *accumulate([1 - sp for sp in spaces])] if 1 in spaces else range(len(spaces) + 1)
         matches = self.rules.find(doc, lows, spaces, cum)
         sections = self._section_cues(doc, targets) if self._has_sections(doc) else {}
         scoped: list[Scoped] = []
         inner: dict[int, list[Match]] = {}
         if matches:
             matches = longest(_drop_over_entities(matches, [(cum[e.start], cum[e.end]) for e in ents], inner))
-            scoped = self._scopes(doc, matches, cum)
+            scoped = self._scopes(doc, matches, cum, arr[:, 2].tolist(), spaces)
         for ent in targets:
             start, end = cum[ent.start], cum[ent.end]
             cues = [m for m, lo, hi in scoped if _in_scope(m, lo, hi, start, end)]
@@ -99,19 +100,24 @@ class IMRContext:
             for title, category, s, e in sections.get(ent.start, ()):
                 flags[CATEGORY_ATTR[category]] = True
                 records.append(_cue(title, category, "SECTION", s, e))
+            if fresh and not records:
+                continue
             underscore = ent._
             for attr, value in flags.items():
-                setattr(underscore, attr, value)
+                if value or not fresh:
+                    setattr(underscore, attr, value)
             underscore.context_cues = records or None
         return doc
 
-    def _scopes(self, doc: Doc, matches: list[Match], cum: list[int]) -> list[Scoped]:
+    def _scopes(
+        self, doc: Doc, matches: list[Match], cum: Sequence[int], orth: list[int], spaces: list[int]
+    ) -> list[Scoped]:
         """Each trigger with the range of non-space tokens it modifies."""
         n = cum[-1]
         if doc.has_annotation("SENT_START"):
             dstarts = [s.start for s in doc.sents]
         else:
-            dstarts = sentence_starts(doc, self.sentence_rules)
+            dstarts = sentence_starts(doc, self.sentence_rules, orth, spaces)
         sents = sorted({cum[i] for i in dstarts} | {0})
         terms = [m for m in matches if m.rule.direction == "TERMINATE"]
         heads: list[int] | None = None
@@ -224,7 +230,7 @@ def _contains(doc: Doc, text: str, start: int, end: int) -> bool:
     return any(t.text == text for t in doc[start:end])
 
 
-def _headers(doc: Doc, matches: list[Match], cum: list[int]) -> list[int]:
+def _headers(doc: Doc, matches: list[Match], cum: Sequence[int]) -> list[int]:
     """Starts (non-space token counts) of headers: header triggers and all-caps "TITLE:" runs."""
     heads = {m.start for m in matches if m.rule.section_scope}
     for tok in doc:

@@ -28,6 +28,7 @@ the project marks it ``is_hypothetical``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
 from typing import Any, NamedTuple
@@ -144,7 +145,7 @@ class ContextRules:
                     level = level.setdefault(word, ({}, []))[0]
                 level.setdefault(words[-1], ({}, []))[1].append(rule)
 
-    def find(self, doc: Doc, lows: list[int], spaces: list[int], cum: list[int]) -> list[Match]:
+    def find(self, doc: Doc, lows: list[int], spaces: list[int], cum: Sequence[int]) -> list[Match]:
         """Triggers and terminators of ``doc`` (overlaps allowed), less those a pseudo-trigger overlaps.
 
         ``lows``: LOWER of each token; ``spaces``: 1 for a SPACE token; ``cum[i]``: the number of

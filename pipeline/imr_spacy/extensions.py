@@ -109,7 +109,7 @@ def register() -> None:
             Span.set_extension(name, default=default)
     if not Span.has_extension("section"):
         Span.set_extension("section", getter=section_of)
-    for name in ("section_bounds", "decision_records", "relation_records"):
+    for name in ("section_bounds", "decision_records", "relation_records", "abbreviation_records"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
     if not Doc.has_extension("case"):

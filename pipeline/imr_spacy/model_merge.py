@@ -12,10 +12,13 @@ Two small components, placed around the entity ruler::
   labels (``open_labels``) the policies are:
 
   ``fill``    model spans are added only where they overlap no rule entity;
-  ``longer``  as ``fill``, and a model span also replaces the open-class rule entities it overlaps
-              when it is longer than each of them (rules keep the rest);
+  ``longer``  as ``fill``, and a model span also replaces the rule entities of its own label that it
+              overlaps when it is longer than each of them (rules keep the rest);
   ``model``   the model owns the open-class labels: open-class rule entities that overlap a model
               span give way to it (rule entities the model has nothing for stay).
+
+``label_policies`` overrides the policy per label (e.g. ``{"EVIDENCE": "model"}``). Model spans are
+trimmed of leading/trailing whitespace tokens (PDF line breaks) before merging.
 
 The merged entities keep the project's contract: non-overlapping ``doc.ents`` with plain-data state,
 so normalizer, context and decisions run on them unchanged. The default policy is the one measured
@@ -42,9 +45,22 @@ class ModelStash:
         self.spans_key = spans_key
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans[self.spans_key] = list(doc.ents)
+        doc.spans[self.spans_key] = [s for s in (trim(e) for e in doc.ents) if s is not None]
         doc.ents = []
         return doc
+
+
+def trim(span: Span) -> Span | None:
+    """The span without leading/trailing whitespace tokens (None if nothing is left)."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and doc[start].is_space:
+        start += 1
+    while end > start and doc[end - 1].is_space:
+        end -= 1
+    if start == end:
+        return None
+    return span if (start, end) == (span.start, span.end) else Span(doc, start, end, label=span.label)
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -52,11 +68,17 @@ def _overlaps(a: Span, b: Span) -> bool:
 
 
 def merge_spans(
-    rule_ents: Iterable[Span], model_spans: Iterable[Span], policy: str, open_labels: Iterable[str]
+    rule_ents: Iterable[Span],
+    model_spans: Iterable[Span],
+    policy: str,
+    open_labels: Iterable[str],
+    label_policies: dict[str, str] | None = None,
 ) -> list[Span]:
     """The merged, non-overlapping entity list (sorted) for one Doc."""
-    if policy not in POLICIES:
-        raise ValueError(f"unknown merge policy {policy!r}; expected one of {POLICIES}")
+    label_policies = label_policies or {}
+    for p in (policy, *label_policies.values()):
+        if p not in POLICIES:
+            raise ValueError(f"unknown merge policy {p!r}; expected one of {POLICIES}")
     open_set = set(open_labels)
     kept = list(rule_ents)
     added: list[Span] = []
@@ -69,9 +91,10 @@ def merge_spans(
         if not hits:
             added.append(span)
             continue
-        if policy == "fill" or any(e.label_ not in open_set for e in hits):
+        pol = label_policies.get(span.label_, policy)
+        if pol == "fill" or any(e.label_ not in open_set for e in hits):
             continue
-        if policy == "longer" and not all(len(span.text) > len(e.text) for e in hits):
+        if pol == "longer" and not all(e.label_ == span.label_ and len(span.text) > len(e.text) for e in hits):
             continue
         kept = [e for e in kept if not any(e is h for h in hits)]
         added.append(span)
@@ -81,17 +104,21 @@ def merge_spans(
 class ModelMerge:
     """Merges ``doc.spans[spans_key]`` into ``doc.ents`` by ``policy``."""
 
-    def __init__(self, spans_key: str, policy: str, open_labels: list[str]) -> None:
-        if policy not in POLICIES:
-            raise ValueError(f"unknown merge policy {policy!r}; expected one of {POLICIES}")
+    def __init__(
+        self, spans_key: str, policy: str, open_labels: list[str], label_policies: dict[str, str] | None = None
+    ) -> None:
+        for p in (policy, *(label_policies or {}).values()):
+            if p not in POLICIES:
+                raise ValueError(f"unknown merge policy {p!r}; expected one of {POLICIES}")
         self.spans_key = spans_key
         self.policy = policy
         self.open_labels = tuple(open_labels)
+        self.label_policies = dict(label_policies or {})
 
     def __call__(self, doc: Doc) -> Doc:
         model = doc.spans.get(self.spans_key, [])
         if len(model):
-            doc.ents = merge_spans(doc.ents, model, self.policy, self.open_labels)
+            doc.ents = merge_spans(doc.ents, model, self.policy, self.open_labels, self.label_policies)
         return doc
 
     def to_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> None:
@@ -109,8 +136,10 @@ def make_model_stash(nlp: Language, name: str, spans_key: str) -> ModelStash:
 
 @Language.factory(
     "imr_model_merge",
-    default_config={"spans_key": MODEL_KEY, "policy": "longer", "open_labels": list(OPEN_LABELS)},
+    default_config={"spans_key": MODEL_KEY, "policy": "longer", "open_labels": list(OPEN_LABELS), "label_policies": {}},
 )
-def make_model_merge(nlp: Language, name: str, spans_key: str, policy: str, open_labels: list[str]) -> ModelMerge:
+def make_model_merge(
+    nlp: Language, name: str, spans_key: str, policy: str, open_labels: list[str], label_policies: dict[str, str]
+) -> ModelMerge:
     """Factory of :class:`ModelMerge`."""
-    return ModelMerge(spans_key, policy, open_labels)
+    return ModelMerge(spans_key, policy, open_labels, label_policies)

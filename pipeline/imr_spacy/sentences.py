@@ -21,10 +21,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy
 import srsly
-from spacy.attrs import IS_SPACE, ORTH
+from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
-from spacy.strings import StringStore
+from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc
 from spacy.util import ensure_path
 
@@ -42,7 +43,7 @@ ABBREVIATIONS_FILE = "abbreviations.jsonl"
 class SentenceRules:
     """Abbreviation tables used by :func:`sentence_starts`."""
 
-    __slots__ = ("_hashes", "before_number", "ends", "never_ends", "rows")
+    __slots__ = ("before_number", "enders", "ends", "never_ends", "rows")
 
     def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
         self.rows = [dict(r) for r in rows if "abbreviation" in r]
@@ -57,35 +58,32 @@ class SentenceRules:
                 self.ends.add(key)
             else:
                 self.never_ends.add(key)
-        self._hashes: dict[int, frozenset[int]] = {}
-
-    def ender_hashes(self, strings: StringStore) -> frozenset[int]:
-        """ORTH hashes of the tokens that may end a sentence: ".", "!", "?", ":" and "a.m."-like tokens."""
-        key = id(strings)
-        if key not in self._hashes:
-            forms = set(ENDERS) | {":"}
-            for abbr in self.ends:
-                for form in (abbr, abbr.upper(), abbr.capitalize()):
-                    forms.add(form + ".")
-            self._hashes[key] = frozenset(strings.add(f) for f in forms)
-        return self._hashes[key]
+        forms = set(ENDERS) | {":"}
+        for abbr in self.ends:
+            forms.update(form + "." for form in (abbr, abbr.upper(), abbr.capitalize()))
+        #: ORTH hashes of the tokens that may end a sentence: ".", "!", "?", ":" and "a.m."-like tokens.
+        self.enders = frozenset(get_string_id(form) for form in forms)
 
 
 _EMPTY = SentenceRules()
 
 
-def sentence_starts(doc: Doc, rules: SentenceRules | None = None) -> list[int]:
-    """Token indices that start a sentence (always includes 0 for a non-empty Doc)."""
+def sentence_starts(
+    doc: Doc, rules: SentenceRules | None = None, orth: list[int] | None = None, spaces: list[int] | None = None
+) -> list[int]:
+    """Token indices that start a sentence (always includes 0 for a non-empty Doc).
+
+    ``orth`` and ``spaces`` (ORTH and IS_SPACE of each token) may be given when the caller has them.
+    """
     n = len(doc)
     if not n:
         return []
     rules = rules or _EMPTY
-    strings = doc.vocab.strings
-    arr = doc.to_array(_ATTRS)
-    orth = arr[:, 0].tolist()
-    spaces = arr[:, 1].tolist()
-    texts = _Texts(strings, orth)
-    enders = rules.ender_hashes(strings)
+    if orth is None or spaces is None:
+        arr = doc.to_array(_ATTRS)
+        orth, spaces = arr[:, 0].tolist(), arr[:, 1].tolist()
+    texts = _Texts(doc.vocab.strings, orth)
+    enders = rules.enders
     breaks = [i for i, sp in enumerate(spaces) if sp and "\n" in texts[i]]
     starts = [0]
     width = 0
@@ -231,10 +229,9 @@ def _after_ender(texts: _Texts, spaces: list[int], h: int) -> bool:
 
 def set_sentences(doc: Doc, rules: SentenceRules | None = None) -> Doc:
     """Write sentence starts on ``doc`` (every token's ``is_sent_start`` set)."""
-    starts = set(sentence_starts(doc, rules))
-    for tok in doc:
-        tok.is_sent_start = tok.i in starts
-    return doc
+    flags = numpy.full(len(doc), -1, dtype="int64")
+    flags[sentence_starts(doc, rules)] = 1
+    return doc.from_array([SENT_START], flags.astype("uint64"))
 
 
 class IMRSentencizer:
