@@ -114,29 +114,41 @@ def best_of(fn: Callable[[], Any], repeat: int = 3) -> Timing:
 
 @dataclass
 class RssSampler:
-    """Samples the RSS of ``pid`` (default: this process) every ``interval`` seconds in a thread."""
+    """Samples the memory of ``pid`` (default: this process) and its children every ``interval`` seconds.
+
+    ``pss=True`` sums proportional set sizes instead of RSS, so pages that forked workers share with
+    their parent are not counted twice.
+    """
 
     interval: float = 0.5
     pid: int | None = None
+    pss: bool = False
     samples: list[tuple[float, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._t0 = time.perf_counter()
+        self.t0 = time.perf_counter()
 
     def _run(self) -> None:
         import psutil
 
         proc = psutil.Process(self.pid or os.getpid())
+
+        def size(p: psutil.Process) -> int:
+            return p.memory_full_info().pss if self.pss else p.memory_info().rss
+
         while not self._stop.is_set():
             try:
-                rss = proc.memory_info().rss
+                rss = size(proc)
                 for child in proc.children(recursive=True):
-                    rss += child.memory_info().rss
+                    try:
+                        rss += size(child)
+                    except psutil.Error:
+                        continue
             except psutil.Error:
                 break
-            self.samples.append((time.perf_counter() - self._t0, rss / 2**20))
+            self.samples.append((time.perf_counter() - self.t0, rss / 2**20))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> RssSampler:

@@ -409,7 +409,7 @@ class Writer:
             text = f"{text} of the {site}"
         elif kind == "injection" and REGIONS[self.c.regions[0][0]]["levels"] and self.rng.random() < 0.4:
             text = f"{text} at {self.r(REGIONS[self.c.regions[0][0]]['levels'])}"
-        elif kind == "surgery" and self.c.regions[0][1] and self.rng.random() < 0.5:
+        elif kind == "surgery" and self.c.regions[0][1] and not _has_site(text) and self.rng.random() < 0.5:
             text = f"{self.c.regions[0][1]} {REGIONS[self.c.regions[0][0]]['adj']} {text}"
         return [self.ent(text, "TREATMENT")]
 
@@ -952,6 +952,36 @@ class Writer:
         return [self.ent(text, "DECISION", outcome="upheld"), Frag(self.r(["", "", " at this time"]))]
 
 
+SITE_WORDS = (
+    "cervical",
+    "lumbar",
+    "thoracic",
+    "spine",
+    "shoulder",
+    "knee",
+    "hip",
+    "wrist",
+    "hand",
+    "elbow",
+    "ankle",
+    "foot",
+    "plantar",
+    "carpal",
+    "cubital",
+    "rotator",
+    "clavicle",
+    "sacroiliac",
+    "meniscectomy",
+    "finger",
+)
+
+
+def _has_site(text: str) -> bool:
+    """Whether a procedure name already names a body site (then no site is added)."""
+    low = text.lower()
+    return any(w in low for w in SITE_WORDS)
+
+
 def _expand_pages(pg: str) -> list[int]:
     if "-" in pg:
         a, b = (int(x) for x in pg.split("-"))
@@ -1116,7 +1146,7 @@ def draw_item(rng: random.Random, c: Case) -> Item:
             tx = f"{side} {REGIONS[region]['adj']} {tx}"
         if rng.random() < 0.2:
             count = (rng.randint(1, 3),) * 2
-    elif kind == "surgery" and side:
+    elif kind == "surgery" and side and not _has_site(tx):
         tx = rng.choice([f"{side} {REGIONS[region]['adj']} {tx}", f"{tx} of the {site}"])
     elif kind == "referral" and rng.random() < 0.2:
         count = (rng.randint(1, 6),) * 2

@@ -131,6 +131,15 @@ SITE_ADJECTIVES = {
 }  # fmt: skip
 
 
+#: Frequent site words that may sit inside a span but never start one: they would make the
+#: Matcher open a partial match at almost every sentence ("both", "first", "level", "area").
+INNER_ONLY = {
+    "both", "first", "second", "third", "fourth", "fifth", "level", "levels", "area", "areas", "aspect",
+    "region", "line", "wall", "process", "processes", "body", "bodies", "complex", "distribution", "crest",
+    "notch", "space", "compartment", "interspace", "articulation", "recess", "canal", "sheath",
+}  # fmt: skip
+
+
 def sites() -> list[str]:
     return single(words("sites.txt")) + LEVELS
 
@@ -149,7 +158,7 @@ def site_inner(extra: Iterable[str] = ()) -> list[str]:
 def diagnosis() -> list[Entry]:
     heads = words("dx_heads.txt")
     mod_req = words("dx_heads_site.txt")
-    inner_only = {"post", "de", "it", "status"}  # never the first word of a span ("status [post ...")
+    inner_only = INNER_ONLY | {"post", "de", "it", "status"}  # never first: "status [post ...", "the [first ..."
     mods = [m for m in single(words("dx_mods.txt") + words("sites.txt")) + LEVELS if m not in inner_only]
     all_heads = single(heads + mod_req)
     bare = single(heads)
@@ -197,6 +206,7 @@ def treatment() -> list[Entry]:
     heads_mod = single(words("tx_heads_mod.txt"))
     mods = single(words("tx_mods.txt") + words("sites.txt") + words("tx_drugs.txt")) + LEVELS + single(heads) + ["x"]
     run = [*mods, *heads_mod, "-", "/"]
+    mods = [m for m in mods if m not in INNER_ONLY]
     all_heads = single(heads) + heads_mod
     bare = single(heads)
     pre = [IN(mods), IN(run, "*")]
@@ -439,7 +449,7 @@ def evidence() -> list[Entry]:
 
 
 def blockers() -> list[Entry]:
-    inner_only = {"post", "de", "it", "status"}  # the same first-word set as diagnosis()
+    inner_only = INNER_ONLY | {"post", "de", "it", "status"}  # the same first-word set as diagnosis()
     dx_mods = [m for m in single(words("dx_mods.txt") + words("sites.txt")) + LEVELS if m not in inner_only]
     after_pain = [
         "level",

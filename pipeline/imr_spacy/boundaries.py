@@ -93,8 +93,8 @@ def _clear(view: Doc, start: int, end: int, blocked: set[int]) -> bool:
 def promote_visit_counts(view: Doc, cands: list[Candidate]) -> list[Candidate]:
     """Cued counts, quantities and number-only counts become VISIT_COUNT or are dropped.
 
-    A cued count needs a visit cue before it with no drug cue in between, or must end a
-    disputed item ("Yoga classes x 6: Upheld") with no drug cue before it.
+    A cued count needs a visit cue before it with no drug cue in between, or (not "#6") must
+    end a disputed item ("Yoga classes x 6: Upheld") with no drug cue before it.
     """
     visit_ends = [c[1] for c in cands if c[2] == "_CUE_VISIT"]
     session_ends = [c[1] for c in cands if c[2] == "_CUE_SESSION"]
@@ -112,7 +112,7 @@ def promote_visit_counts(view: Doc, cands: list[Candidate]) -> list[Candidate]:
         lo = max(0, start - VISIT_CUE_WINDOW)
         last_pill = max((i for i in pills if lo <= i < start), default=-1)
         cued = any(lo <= e <= start and e > last_pill and _clear(view, e, start, pill_set) for e in ends)
-        item_end = end < len(view) and view[end].text == ":" and last_pill < 0
+        item_end = label != "_VC_HASH" and end < len(view) and view[end].text == ":" and last_pill < 0
         no_drug = label == "_VC_QTY" and last_pill < 0
         if cued or item_end or no_drug:
             out.append((start, end, "VISIT_COUNT", prio))

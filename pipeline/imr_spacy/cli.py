@@ -6,6 +6,7 @@ Progress, warnings and summaries go to stderr and name documents by id, never by
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from enum import Enum
@@ -28,8 +29,9 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__
+from . import __version__, dask_engine
 from .batch import BatchOptions, JsonlWriter, Stats, annotate_items, load_model, resume_ids
+from .dask_engine import DEFAULT_PARTITION_SIZE, DEFAULT_WORKERS, DaskOptions
 from .inputs import (
     DEFAULT_MAX_BYTES,
     PDF_SUFFIXES,
@@ -54,6 +56,13 @@ MB = 1024 * 1024
 
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False, markup=False)
+
+
+class Engine(str, Enum):
+    """Where ``imr annotate`` runs."""
+
+    local = "local"
+    dask = "dask"
 
 
 class Format(str, Enum):
@@ -155,22 +164,69 @@ def annotate(
         ),
     ] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar on stderr.")] = True,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local: this machine (--n-process); dask: a dask.distributed cluster (docs/dask.md), "
+            "same records in the same order.",
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="--engine dask: address of a running scheduler (tcp://host:8786) [default: start a "
+            "LocalCluster on 127.0.0.1].",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help=f"--engine dask without --scheduler: LocalCluster worker processes, one thread each "
+            f"[default: {DEFAULT_WORKERS}].",
+        ),
+    ] = None,
+    partition_size: Annotated[
+        int | None,
+        typer.Option(
+            "--partition-size",
+            min=1,
+            help=f"--engine dask: documents per task and per partition file [default: {DEFAULT_PARTITION_SIZE}].",
+        ),
+    ] = None,
 ) -> None:
     """Annotate letters: one JSON record per document in OUTPUT, failures in the error file.
 
     Records follow imr_spacy/schemas/annotation.schema.json. Unreadable inputs (bad encoding,
     corrupt, encrypted or image-only PDF, empty, too large, malformed JSONL line) go to the error
     file with their id and reason, and the run goes on. Exit code 1 when any document failed.
+    With --engine dask the workers read the files and write partition files to OUTPUT's .parts
+    folder, which are merged into OUTPUT in input order.
     """
     console = _stderr()
     errors = errors or _default_errors(output)
     if output.resolve() == errors.resolve():
         raise _usage("--errors must differ from --output")
+    if engine is Engine.local:
+        for name, value in (("--scheduler", scheduler), ("--workers", workers), ("--partition-size", partition_size)):
+            if value is not None:
+                raise _usage(f"{name} needs --engine dask")
+    elif n_process != 1:
+        raise _usage("--n-process is for --engine local; with --engine dask use --workers")
+    elif scheduler is not None and workers is not None:
+        raise _usage("--workers starts a LocalCluster: leave it out with --scheduler")
     max_bytes = int(max_size * MB)
-    try:
-        nlp = load_model(model, max_bytes)
-    except (OSError, ValueError, ImportError) as exc:
-        raise _usage(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
+    options = BatchOptions(model, max_bytes, text, batch_size, n_process)
+    nlp = None
+    if engine is Engine.local:
+        try:
+            nlp = load_model(model, max_bytes)
+        except (OSError, ValueError, ImportError) as exc:
+            raise _usage(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
     done: set[str] = set()
     if resume:
         done, dropped = resume_ids(output)
@@ -179,7 +235,6 @@ def annotate(
     exclude = [output, errors]
     total = count_items(inputs, exclude)
     stats = Stats()
-    options = BatchOptions(model, max_bytes, text, batch_size, n_process)
     columns = (
         SpinnerColumn(),
         TextColumn("annotating"),
@@ -191,7 +246,15 @@ def annotate(
         TimeElapsedColumn(),
         TextColumn("errors: {task.fields[errors]}"),
     )
+    session = None
+    if engine is Engine.dask:  # before OUTPUT is opened: a usage error leaves it as it was
+        try:
+            session = dask_engine.Session.open(DaskOptions(scheduler, workers or DEFAULT_WORKERS), options)
+        except dask_engine.DaskEngineError as exc:
+            raise _usage(str(exc)) from None
+    report = None
     with (
+        session or contextlib.nullcontext(),
         JsonlWriter(output, append=resume) as out,
         JsonlWriter(errors) as err,
         Progress(*columns, console=console, disable=not progress) as bar,
@@ -206,11 +269,38 @@ def annotate(
                     continue
                 yield item
 
-        for results in annotate_items(pending(), options, nlp if n_process == 1 else None):
-            for kind, payload in results:
-                (err if kind == "error" else out).write(payload)
-                stats.add(kind, payload)
-            bar.update(task, advance=len(results), errors=stats.errors)
+        if session is not None:
+            failed = 0
+
+            def advance(documents: int, errors: int) -> None:
+                nonlocal failed
+                failed += errors
+                bar.update(task, total=max(0, total - stats.skipped), advance=documents, errors=failed)
+
+            report = session.annotate(
+                discover(inputs, max_bytes=max_bytes, exclude=exclude),
+                partition_size=partition_size or DEFAULT_PARTITION_SIZE,
+                parts_dir=dask_engine.parts_dir_for(output),
+                out=out,
+                err=err,
+                stats=stats,
+                done=done,
+                resume=resume,
+                progress=advance,
+            )
+        else:
+            for results in annotate_items(pending(), options, nlp if n_process == 1 else None):
+                for kind, payload in results:
+                    (err if kind == "error" else out).write(payload)
+                    stats.add(kind, payload)
+                bar.update(task, advance=len(results), errors=stats.errors)
+    if report is not None:
+        reused = f"; {report.reused} partition files of an earlier run reused" if resume else ""
+        console.print(
+            f"dask: {report.partitions} partitions on {report.workers} workers ({report.threads} threads) "
+            f"at {report.scheduler}{reused}",
+            soft_wrap=True,
+        )
     _summary(console, stats, output, errors)
     if stats.errors:
         raise typer.Exit(code=1)

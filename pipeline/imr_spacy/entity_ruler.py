@@ -9,7 +9,8 @@ plus an optional ``priority`` (int, default 0)::
 Labels starting with ``_`` are blockers: they win overlaps like any pattern and are then
 dropped, so "pain level" can keep "pain" from being a DIAGNOSIS.
 
-Overlaps are resolved by priority, then length, then position. Matching runs on the
+Overlaps are resolved by priority, then length, then position, then pattern order (the label
+whose patterns were loaded first; files load in name order). Matching runs on the
 :class:`~imr_spacy.textview.CompactView`, so phrases broken by blank lines still match and
 entity offsets stay on the original text.
 """
@@ -67,8 +68,11 @@ class IMREntityRuler:
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr=self.phrase_matcher_attr)
         token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
         phrase_patterns: dict[str, list[str]] = {}
+        # ties (same priority, same extent) go to the label whose patterns came first
+        self._rank: dict[str, int] = {}
         for entry in self.patterns:
             key = f"{entry['label']}|{int(entry.get('priority', 0))}"
+            self._rank.setdefault(entry["label"], len(self._rank))
             if isinstance(entry["pattern"], str):
                 phrase_patterns.setdefault(key, []).append(entry["pattern"])
             else:
@@ -115,7 +119,8 @@ class IMREntityRuler:
     def __call__(self, doc: Doc) -> Doc:
         view = CompactView(doc)
         cands = boundaries.refine(view.view, self.candidates(view.view))
-        cands.sort(key=lambda c: (-c[3], -(c[1] - c[0]), c[0]))
+        rank = self._rank
+        cands.sort(key=lambda c: (-c[3], -(c[1] - c[0]), c[0], rank.get(c[2], 0)))
         taken = bytearray(len(view.view) + 1)
         chosen: list[Candidate] = []
         for cand in cands:

@@ -1,0 +1,193 @@
+"""Scaling: two processes against one, memory over a long stream, and the 72 PDFs end to end.
+
+    .venv/bin/python bench/scale.py                  # everything, a 100,000-letter stream
+    .venv/bin/python bench/scale.py --n 5000         # a shorter stream
+    .venv/bin/python bench/scale.py --only nproc,pdfs --model build/en_imr_pipeline
+
+Parts (``--only``, comma-separated):
+
+- ``nproc``: ``nlp.pipe`` with ``n_process`` 1 and 2 over the letters repeated ``--copies`` times
+  (target: >= 1.7x on 2 cores);
+- ``stream``: ``--n`` letter texts from a generator through ``nlp.pipe``, RSS sampled over time
+  (target: growth < 50 MB after warm-up). Each text is a real letter with its digits rewritten per
+  document, so new strings (dates, numbers) keep arriving as in a real stream;
+- ``cli``: the same stream as a JSONL file through ``imr annotate --no-text``, the RSS of the command
+  and its workers sampled as PSS (same target; the first 10% of the run is warm-up);
+- ``pdfs``: the 72 PDFs end to end, reading included: in-process (1 and 2 processes) and
+  ``imr annotate -n 2`` (target: < 10 s on 2 cores).
+
+Only counts, seconds and megabytes are printed; the JSONL written for ``cli`` is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from common import (
+    LETTERS,
+    RssSampler,
+    best_of,
+    count_words,
+    cpu_load,
+    letter_pdfs,
+    load_letters,
+    load_pipeline,
+    print_table,
+    rss_mb,
+)
+
+
+def stream(letters: list[str], n: int) -> Iterator[str]:
+    """``n`` letters, cycling through ``letters``, each with its digits shifted by the document number."""
+    for i in range(n):
+        text = letters[i % len(letters)]
+        shift = i // len(letters)
+        table = str.maketrans("0123456789", "".join(str((d + shift) % 10) for d in range(10)))
+        yield text.translate(table) if shift else text
+
+
+def nproc(nlp: object, letters: list[str], copies: int, repeat: int) -> None:
+    texts = letters * copies
+    words = count_words(texts)
+    rows = []
+    base = None
+    for n in (1, 2):
+
+        def run(n: int = n) -> None:
+            for _doc in nlp.pipe(texts, n_process=n, batch_size=16):  # type: ignore[attr-defined]
+                pass
+
+        t = best_of(run, repeat)
+        base = base or t.wall
+        rows.append([n, len(texts), t.wall, len(texts) / t.wall, words / t.wall, base / t.wall])
+    print(f"\n## n_process ({cpu_load()})")
+    print_table(["n_process", "docs", "seconds", "docs/s", "words/s", "speed-up"], rows)
+    print(f"speed-up 2 vs 1: {rows[1][-1]:.2f}x (target >= 1.7x)")
+
+
+def report_rss(name: str, samples: list[tuple[float, float]], docs: int, seconds: float, warm: float) -> None:
+    """RSS at 10% steps of the run; growth = max after warm-up minus RSS at the warm-up mark."""
+    if not samples:
+        print(f"{name}: no RSS samples")
+        return
+    end = samples[-1][0]
+    rows = []
+    for k in range(11):
+        t = end * k / 10
+        rss = min(samples, key=lambda s: abs(s[0] - t))[1]
+        rows.append([f"{10 * k}%", t, rss])
+    start = next((r for t, r in samples if t >= warm), samples[0][1])
+    peak = max(r for t, r in samples if t >= warm) if any(t >= warm for t, _ in samples) else start
+    print_table(["progress", "seconds", "RSS MB"], rows)
+    print(
+        f"{name}: {docs} docs in {seconds:.0f} s ({docs / seconds:.0f} docs/s); RSS after warm-up "
+        f"{start:.0f} MB, peak {peak:.0f} MB, growth {peak - start:.0f} MB (target < 50 MB)"
+    )
+
+
+def stream_pipe(nlp: object, letters: list[str], n: int) -> None:
+    print(f"\n## stream of {n} letters through nlp.pipe ({cpu_load()})")
+    warm_docs = max(1, n // 50)
+    warm_at = 0.0
+    t0 = time.perf_counter()
+    with RssSampler(interval=0.5) as sampler:
+        for i, _doc in enumerate(nlp.pipe(stream(letters, n), batch_size=64)):  # type: ignore[attr-defined]
+            if i + 1 == warm_docs:
+                warm_at = time.perf_counter() - sampler.t0
+    report_rss("nlp.pipe", sampler.samples, n, time.perf_counter() - t0, warm_at)
+
+
+def stream_cli(model: Path, letters: list[str], n: int, n_process: int) -> None:
+    imr = Path(sys.executable).with_name("imr")
+    print(f"\n## stream of {n} letters through imr annotate --no-text -n {n_process} ({cpu_load()})")
+    with tempfile.TemporaryDirectory(prefix="imr-scale-") as tmp:
+        src = Path(tmp) / "stream.jsonl"
+        with src.open("w", encoding="utf-8") as fh:
+            for i, text in enumerate(stream(letters, n)):
+                fh.write(json.dumps({"id": f"doc{i}", "text": text}) + "\n")
+        cmd = [str(imr), "annotate", str(src), "-o", str(Path(tmp) / "out.jsonl"), "--model", str(model)]
+        cmd += ["--no-text", "--no-progress", "-n", str(n_process)]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with RssSampler(interval=0.5, pid=proc.pid, pss=True) as sampler:
+            code = proc.wait()
+        seconds = time.perf_counter() - t0
+    if code != 0:
+        print(f"imr annotate exited {code}")
+    # no per-document progress from outside: the first 10% of the run (model load, workers start) is warm-up
+    report_rss("imr annotate (PSS, command + workers)", sampler.samples[:-1], n, seconds, seconds / 10)
+
+
+def _read(path: Path) -> str:
+    from imr_spacy.pdf_reader import read_pdf
+
+    return read_pdf(path)
+
+
+def pdfs_end_to_end(model: str | None, model_dir: Path, repeat: int) -> None:
+    pdfs = letter_pdfs()
+    print(f"\n## {len(pdfs)} PDFs end to end ({cpu_load()})")
+    rows = []
+    for n in (1, 2):
+
+        def run(n: int = n) -> None:
+            nlp = load_pipeline(model)
+            if n == 1:
+                texts = [_read(p) for p in pdfs]
+            else:
+                with multiprocessing.get_context("fork").Pool(n) as pool:
+                    texts = pool.map(_read, pdfs, chunksize=4)
+            for _doc in nlp.pipe(texts, n_process=n, batch_size=8):
+                pass
+
+        t = best_of(run, repeat)
+        rows.append([f"in-process, n_process={n} (load + read + annotate)", t.wall])
+    imr = Path(sys.executable).with_name("imr")
+    with tempfile.TemporaryDirectory(prefix="imr-scale-") as tmp:
+        cmd = [str(imr), "annotate", str(LETTERS), "-o", str(Path(tmp) / "out.jsonl"), "--model", str(model_dir)]
+
+        def cli() -> None:
+            subprocess.run([*cmd, "--no-progress", "-n", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        rows.append(["imr annotate -n 2 (process start to exit)", best_of(cli, repeat).wall])
+    print_table(["run", "seconds"], rows)
+    print("target: < 10 s on 2 cores")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="nproc,stream,cli,pdfs")
+    parser.add_argument("--n", type=int, default=100_000, help="letters in the stream")
+    parser.add_argument("--copies", type=int, default=4, help="copies of the 72 letters for nproc")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cli-n-process", type=int, default=2)
+    parser.add_argument("--model", help="a packaged/trained pipeline (default: assembled from the work tree)")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+    print(f"# scale ({cpu_load()}); RSS at start {rss_mb():.0f} MB")
+    letters = load_letters()
+    nlp = load_pipeline(args.model)
+    with tempfile.TemporaryDirectory(prefix="imr-model-") as tmp:
+        model_dir = Path(args.model) if args.model and Path(args.model).exists() else Path(tmp) / "model"
+        if not (args.model and Path(args.model).exists()):
+            nlp.to_disk(model_dir)
+        if "nproc" in parts:
+            nproc(nlp, letters, args.copies, args.repeat)
+        if "stream" in parts:
+            stream_pipe(nlp, letters, args.n)
+        if "cli" in parts:
+            stream_cli(model_dir, letters, args.n, args.cli_n_process)
+        if "pdfs" in parts:
+            pdfs_end_to_end(args.model, model_dir, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
