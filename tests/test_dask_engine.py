@@ -8,6 +8,7 @@ once, on the error case.
 from __future__ import annotations
 
 import json
+import operator
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import click
 import pytest
 from distributed import Client, LocalCluster
 from imr_spacy import dask_engine
+from imr_spacy.batch import JsonlWriter, Stats
 from imr_spacy.cli import app
 from imr_spacy.dask_engine import Job, Partition, annotate_partition, task_key
 from imr_spacy.inputs import Document, FileInput
@@ -124,15 +126,14 @@ def test_interrupted_run_resumed_reuses_partition_files_and_ends_with_the_same_l
     second = run(*args, *dask, "--resume")
     assert second.exit_code == 0, second.stderr[-2000:]
     assert "resume: 2 records kept" in second.stderr and "torn last line cut off" in second.stderr
-    reused = int(second.stderr.split(" partition files of an earlier run reused")[0].rsplit("; ", 1)[1])
-    assert reused >= 1
+    assert int(said(second).split("reused partition files: ")[1].split()[0]) >= 1
     assert "skipped (--resume): 2" in second.stderr
     assert out.read_bytes() == expected
     assert not (tmp_path / "out.parts").exists()
 
 
 def test_bad_files_become_the_same_error_lines_and_exit_1(
-    local_run: dict[str, bytes], model_path: Path, tmp_path: Path
+    model_path: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -153,7 +154,9 @@ def test_bad_files_become_the_same_error_lines_and_exit_1(
     errors = lines_by_id((tmp_path / "dask.errors.jsonl").read_bytes())
     assert list(errors) == ["bad_lines:2", "jsonl-no-text", "corrupt", "empty", "named", "x_more:2"]
     assert f"invalid UTF-8 at byte {len(f'Patient {MARKER} ')}".encode() in errors["named"]
-    assert MARKER not in second.stderr and MARKER not in (tmp_path / "dask.errors.jsonl").read_text()
+    captured = capfd.readouterr()  # what the worker processes and dask's loggers wrote
+    for blob in (second.stdout, second.stderr, captured.out, captured.err, (tmp_path / "dask.errors.jsonl").read_text()):
+        assert MARKER not in blob
     assert "dask: " in second.stderr and "on 1 workers (1 threads) at tcp://127.0.0.1:" in second.stderr
     assert "errors: 6 ->" in second.stderr
 
@@ -189,3 +192,23 @@ def test_a_failing_task_returns_a_reason_without_text_and_keys_name_no_document(
         "reason": "worker process failed (FileNotFoundError)",
     }
     assert task_key("run1", 3) == "imr-annotate-run1-000003"
+
+
+def test_a_failed_task_turns_its_partition_into_worker_errors(scheduler: str, tmp_path: Path) -> None:
+    stats = Stats()
+    with (
+        Client(scheduler, set_as_default=False) as client,
+        JsonlWriter(tmp_path / "out.jsonl") as out,
+        JsonlWriter(tmp_path / "err.jsonl") as err,
+    ):
+        job = Job("unused", 1000, True, 8, str(tmp_path), str(tmp_path), "run2", "fp")
+        runner = dask_engine._Runner(client, job, {}, out, err, stats, dask_engine.Report(), None)
+        slot = dask_engine.Slot(0, (0, 1), (("a", "a.pdf"), ("b", "b.txt")))
+        runner._finish(client.submit(operator.truediv, 1, 0, key=task_key("run2", 0)), slot)
+        runner._merge(runner.ready.pop(0))
+    reason = "worker process failed (ZeroDivisionError)"
+    assert (tmp_path / "err.jsonl").read_text(encoding="utf-8").splitlines() == [
+        json.dumps({"id": "a", "source": "a.pdf", "reason": reason, "stage": "worker"}),
+        json.dumps({"id": "b", "source": "b.txt", "reason": reason, "stage": "worker"}),
+    ]
+    assert (tmp_path / "out.jsonl").read_bytes() == b"" and stats.errors == 2 and runner.report.failed == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 import spacy
 from imr_spacy.model_merge import POLICIES, ModelMerge, ModelStash, merge_spans
@@ -124,3 +127,17 @@ def test_stash_trims_line_break_tokens(blank: Language) -> None:
     stash(doc)
     assert [(s.text, s.label_) for s in doc.spans["model"]] == [("therapy reports", "EVIDENCE")]
     assert not doc.ents
+
+
+def test_pipeline_trained_cfg_is_generated_from_pipeline_cfg() -> None:
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_trained_cfg", root / "training" / "make_trained_cfg.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    text = (root / "configs" / "pipeline_trained.cfg").read_text(encoding="utf-8")
+    assert text == module.build(), "run training/make_trained_cfg.py after changing configs/pipeline.cfg"
+    rules = spacy.util.load_config(root / "configs" / "pipeline.cfg")["nlp"]["pipeline"]
+    trained = spacy.util.load_config(root / "configs" / "pipeline_trained.cfg")["nlp"]["pipeline"]
+    assert [p for p in trained if p not in ("tok2vec", "ner", "model_stash", "model_merge")] == rules
+    assert trained.index("model_merge") == trained.index("entity_ruler") + 1

@@ -1,10 +1,11 @@
 """Rules only vs model only vs rules + model (each merge policy) on a gold JSONL, as Markdown tables.
 
     .venv/bin/python training/compare.py --model training/model-best --gold corpus/test.jsonl \\
-        [--patterns patterns] [--policies fill,longer,model] [--json out.json]
+        [--patterns patterns] [--policies fill,longer,model,fill:DIAGNOSIS=model+EVIDENCE=model] [--json out.json]
 
 The rules-only pipeline is ``configs/pipeline.cfg``; the combined one is ``configs/pipeline_trained.cfg`` with
-``components.model_merge.policy`` overridden; "model only" is the trained tok2vec + ner alone. Scores come from
+``components.model_merge.policy`` (and ``label_policies``: ``POLICY:LABEL=POLICY+...``) overridden;
+"model only" is the trained tok2vec + ner alone. Scores come from
 :mod:`imr_spacy.evaluate` (identical to shared/tools/score.py).
 """
 
@@ -38,10 +39,17 @@ def assemble(config: str, overrides: dict[str, Any]) -> Language:
 def systems(model: Path, patterns: Path, policies: list[str]) -> dict[str, Language]:
     out = {"rules only": assemble("pipeline.cfg", {"paths.patterns": str(patterns)})}
     out["model only"] = spacy.load(model)
-    for policy in policies:
-        out[f"rules + model ({policy})"] = assemble(
+    for spec in policies:
+        policy, _, per_label = spec.partition(":")
+        label_policies = dict(x.split("=") for x in per_label.split("+") if x)
+        out[f"rules + model ({spec})"] = assemble(
             "pipeline_trained.cfg",
-            {"paths.patterns": str(patterns), "paths.model": str(model), "components.model_merge.policy": policy},
+            {
+                "paths.patterns": str(patterns),
+                "paths.model": str(model),
+                "components.model_merge.policy": policy,
+                "components.model_merge.label_policies": label_policies,
+            },
         )
     return out
 

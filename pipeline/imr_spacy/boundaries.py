@@ -14,6 +14,7 @@ SCHEMA labels (all start with ``_`` and never reach ``doc.ents``):
 - ``_DATE_AFTER_CUE`` ("in 9/93"): a DATE without the preposition that licenses it;
 - ``_RG``, ``_RG_WORD``, ``_RG_WEAK``: reflex grades only near a reflex cue (``_CUE_REFLEX``) and
   not bound to another sign (``_CUE_NOT_REFLEX``: strength, pulses, edema, ...);
+- ``_CITE_PRE`` ("CA", "California", a year) moves a cite's start back to it;
 - ``_CITE_LINE`` ("Decision based on", "Non-MTUS Citation"), ``_CITE_STOP``, ``_CITE_TAIL``,
   ``_CITE_SECTIONS``: a guideline cite runs through its chapter, sections and pages; in a
   guideline line through the sentence, split into one cite per guideline. It never runs into a
@@ -174,7 +175,11 @@ def _weak_grade_context(view: Doc, start: int, end: int) -> bool:
 
 def extend_cites(view: Doc, cands: list[Candidate]) -> list[Candidate]:
     """Run each cite name through its tail; in a guideline line, through the sentence, split."""
-    heads = [c for c in cands if c[2] == "GUIDELINE_CITE"]
+    pre_starts: dict[int, int] = {}
+    for s, e, label, _ in cands:
+        if label == "_CITE_PRE":
+            pre_starts[e] = min(s, pre_starts.get(e, s))
+    heads = [(pre_starts.get(c[0], c[0]), c[1], c[2], c[3]) for c in cands if c[2] == "GUIDELINE_CITE"]
     if not heads:
         return cands
     tails: dict[int, int] = {}

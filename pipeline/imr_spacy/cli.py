@@ -295,10 +295,11 @@ def annotate(
                     stats.add(kind, payload)
                 bar.update(task, advance=len(results), errors=stats.errors)
     if report is not None:
-        reused = f"; {report.reused} partition files of an earlier run reused" if resume else ""
+        reused = f"; reused partition files: {report.reused}" if resume else ""
+        failed = f"; failed partitions: {report.failed}" if report.failed else ""
         console.print(
             f"dask: {report.partitions} partitions on {report.workers} workers ({report.threads} threads) "
-            f"at {report.scheduler}{reused}",
+            f"at {report.scheduler}{reused}{failed}",
             soft_wrap=True,
         )
     _summary(console, stats, output, errors)

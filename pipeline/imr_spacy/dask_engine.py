@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 PART_FORMAT = "imr-part/1"
 PART_SUFFIX = ".part"  # not an input suffix: partition files are never discovered as inputs
-DEFAULT_PARTITION_SIZE = 16
+DEFAULT_PARTITION_SIZE = 8
 DEFAULT_WORKERS = 2
 CONNECT_TIMEOUT = "30s"
 WORKERS_TIMEOUT = 120.0
@@ -75,7 +75,6 @@ class DaskOptions:
 
     scheduler: str | None = None
     workers: int = DEFAULT_WORKERS
-    partition_size: int = DEFAULT_PARTITION_SIZE
 
 
 @dataclass(frozen=True)
@@ -260,9 +259,22 @@ def _read_part(path: Path) -> tuple[dict[str, Any], list[bytes]] | None:
     if not isinstance(header, dict) or header.get("format") != PART_FORMAT:
         return None
     entries = header.get("entries")
-    if not isinstance(entries, list) or len(entries) != len(lines) - 1:
+    if not isinstance(entries, list) or len(entries) != len(lines) - 1 or not all(map(_is_entry, entries)):
         return None
     return header, lines[1:]
+
+
+def _is_entry(entry: Any) -> bool:
+    """``[position, "record"|"error", id, source, counts]``."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 5
+        and isinstance(entry[0], int)
+        and entry[1] in ("record", "error")
+        and isinstance(entry[2], str)
+        and isinstance(entry[3], str)
+        and isinstance(entry[4], dict)
+    )
 
 
 def _fits(header: dict[str, Any], slot: Slot, fp: str, *, reuse: bool) -> bool:
@@ -308,7 +320,7 @@ def _clear_parts(parts_dir: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def plan(items: Iterable[Item], partition_size: int, done: set[str], stats: Stats) -> Iterator[Partition]:
+def plan(items: Iterable[Item], partition_size: int, done: AbstractSet[str], stats: Stats) -> Iterator[Partition]:
     """Partitions by position over all items; items whose id is in ``done`` are skipped (counted)."""
     for number, chunk in enumerate(chunked(items, partition_size)):
         positions: list[int] = []
