@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import operator
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from imr_spacy.batch import JsonlWriter, Stats
 from imr_spacy.cli import app
 from imr_spacy.dask_engine import Job, Partition, annotate_partition, task_key
 from imr_spacy.inputs import Document, FileInput
+from imr_spacy.records import pipeline_info
 from spacy.language import Language
 from typer.testing import CliRunner
 
@@ -137,7 +139,7 @@ def test_bad_files_become_the_same_error_lines_and_exit_1(
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    for src in [*sorted(LETTERS.glob("*.pdf"))[:3], BAD / "corrupt.pdf", BAD / "empty.txt", BAD / "bad_lines.jsonl"]:
+    for src in [*sorted(LETTERS.glob("*.pdf"))[:2], BAD / "corrupt.pdf", BAD / "empty.txt", BAD / "bad_lines.jsonl"]:
         os.symlink(src, folder / src.name)
     (folder / "named.txt").write_bytes(f"Patient {MARKER} \xe9 knee".encode("latin-1"))
     (folder / "x_more.jsonl").write_text(f'{{"id": "j1", "text": "{MARKER} denied"}}\n{{"id": 5', encoding="utf-8")
@@ -155,7 +157,8 @@ def test_bad_files_become_the_same_error_lines_and_exit_1(
     assert list(errors) == ["bad_lines:2", "jsonl-no-text", "corrupt", "empty", "named", "x_more:2"]
     assert f"invalid UTF-8 at byte {len(f'Patient {MARKER} ')}".encode() in errors["named"]
     captured = capfd.readouterr()  # what the worker processes and dask's loggers wrote
-    for blob in (second.stdout, second.stderr, captured.out, captured.err, (tmp_path / "dask.errors.jsonl").read_text()):
+    error_file = (tmp_path / "dask.errors.jsonl").read_text(encoding="utf-8")
+    for blob in (second.stdout, second.stderr, captured.out, captured.err, error_file):
         assert MARKER not in blob
     assert "dask: " in second.stderr and "on 1 workers (1 threads) at tcp://127.0.0.1:" in second.stderr
     assert "errors: 6 ->" in second.stderr
@@ -182,11 +185,12 @@ def test_usage_errors_exit_2_and_leave_the_output_alone(
 
 
 def test_a_failing_task_returns_a_reason_without_text_and_keys_name_no_document(
-    model_path: Path, tmp_path: Path
+    nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(dask_engine._MODELS, ("in-process", 1000), (nlp, pipeline_info(nlp), threading.Lock()))
     partition = Partition(3, (0, 1), (Document("j1", "a.jsonl:1", f"{MARKER} knee"), FileInput("x", "x.txt", "txt")))
     assert MARKER not in repr(partition) and repr(partition) == "Partition(number=3, documents=2)"
-    job = Job(str(model_path), 1000, True, 8, str(tmp_path / "absent"), str(tmp_path), "run1", "fp")
+    job = Job("in-process", 1000, True, 8, str(tmp_path / "absent"), str(tmp_path), "run1", "fp")
     assert annotate_partition(job, partition) == {
         "status": "failed",
         "reason": "worker process failed (FileNotFoundError)",

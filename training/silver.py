@@ -3,8 +3,9 @@
     .venv/bin/python training/silver.py RULES_PIPELINE examples/letters build/training/silver.spacy
 
 Used only as extra training data (never as gold, never scored): it shows the NER the prose of real letters,
-mostly what is *not* an entity there, so that the model adds fewer spurious spans on real text. Texts are read
-with imr_spacy.pdf_reader (PDF) or as is (.txt); nothing of the text is printed.
+mostly what is *not* an entity there, so that the model adds fewer spurious spans on real text. Only the PDFs
+are read (imr_spacy.pdf_reader); the seed letter (.txt) stays out, it is an evaluation file. Nothing of the
+text is printed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import argparse
 from pathlib import Path
 
 import spacy
-from spacy.tokens import DocBin
-
 from imr_spacy.pdf_reader import DocumentError, read_pdf
+from spacy.tokens import DocBin
 
 OPEN_LABELS = ("DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE")
 
@@ -26,8 +26,6 @@ def texts_of(folder: Path) -> list[str]:
         try:
             if path.suffix == ".pdf":
                 out.append(read_pdf(path))
-            elif path.suffix == ".txt":
-                out.append(path.read_text(encoding="utf-8"))
         except DocumentError:
             continue
     return out

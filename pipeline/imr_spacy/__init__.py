@@ -20,13 +20,13 @@ from .tokenizer import create_imr_tokenizer
 __version__ = "0.1.0"
 
 __all__ = [
-    "make_abbreviations",
-    "make_icd10",
     "create_imr_tokenizer",
+    "make_abbreviations",
     "make_case_facts",
     "make_context",
     "make_decisions",
     "make_entity_ruler",
+    "make_icd10",
     "make_normalizer",
     "make_sections",
     "make_sentencizer",

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-
 Record = dict[str, list[int]]
 MAX_INNER = 8  # tokens inside the parentheses
 

@@ -30,7 +30,6 @@ from spacy.tokens import Doc
 Candidate = tuple[int, int, str, int]
 Refiner = Callable[[Doc, list[Candidate]], list[Candidate]]
 
-STRUCTURED = frozenset({"DATE", "VISIT_COUNT", "REFLEX_GRADE", "GUIDELINE_CITE", "DECISION"})
 #: Each blocker and the label prefixes it blocks (it never touches other labels).
 BLOCKERS: dict[str, tuple[str, ...]] = {
     "_VC_NO_TOTAL": ("VISIT_COUNT", "_VC_"),
