@@ -87,10 +87,15 @@ def spinal_levels() -> list[str]:
 LEVELS = spinal_levels()
 
 
+#: Repetition is bounded ("*" -> "{0,7}"): an unbounded run over a repeated word ("x x x ...")
+#: would make the Matcher quadratic in the length of the document.
+BOUNDED = {"*": "{0,7}", "+": "{1,7}"}
+
+
 def IN(items: Iterable[str], op: str | None = None) -> Token:
     tok: Token = {"LOWER": {"IN": sorted(set(items))}}
     if op:
-        tok["OP"] = op
+        tok["OP"] = BOUNDED.get(op, op)
     return tok
 
 
@@ -204,7 +209,7 @@ def diagnosis() -> list[Entry]:
 def treatment() -> list[Entry]:
     heads = words("tx_heads.txt") + words("tx_drug_classes.txt")
     heads_mod = single(words("tx_heads_mod.txt"))
-    mods = single(words("tx_mods.txt") + words("sites.txt") + words("tx_drugs.txt")) + LEVELS + single(heads) + ["x"]
+    mods = single(words("tx_mods.txt") + words("sites.txt") + words("tx_drugs.txt")) + LEVELS + single(heads)
     run = [*mods, *heads_mod, "-", "/"]
     mods = [m for m in mods if m not in INNER_ONLY]
     all_heads = single(heads) + heads_mod
@@ -481,7 +486,7 @@ def blockers() -> list[Entry]:
         "control",
         "complaints",
     ]
-    title = {"TEXT": {"REGEX": r"^(?:[A-Z][A-Za-z]+|&|,|and)$"}, "OP": "+"}
+    title = {"TEXT": {"REGEX": r"^(?:[A-Z][A-Za-z]+|&|,|and)$"}, "OP": "{1,12}"}
     out = [
         entry("_BLOCK", [IN(dx_mods), IN(dx_mods, "*"), W("pain"), IN(after_pain)]),
         entry("_BLOCK", [W("certification(s)/specialty"), W(":"), title]),
