@@ -139,5 +139,21 @@ def test_pipeline_trained_cfg_is_generated_from_pipeline_cfg() -> None:
     assert text == module.build(), "run training/make_trained_cfg.py after changing configs/pipeline.cfg"
     rules = spacy.util.load_config(root / "configs" / "pipeline.cfg")["nlp"]["pipeline"]
     trained = spacy.util.load_config(root / "configs" / "pipeline_trained.cfg")["nlp"]["pipeline"]
-    assert [p for p in trained if p not in ("tok2vec", "ner", "model_stash", "model_merge")] == rules
+    model_pipes = ("tok2vec", "ner", "model_stash", "ner_b", "model_stash_b", "model_merge")
+    assert [p for p in trained if p not in model_pipes] == rules
     assert trained.index("model_merge") == trained.index("entity_ruler") + 1
+
+
+def test_agreement_keeps_only_spans_both_models_predicted(blank: Language) -> None:
+    doc = blank(TEXT)
+    model = [span(doc, "physical therapy", "TREATMENT"), span(doc, "chronic low back pain", "DIAGNOSIS")]
+    other = [span(doc, "physical therapy", "TREATMENT"), span(doc, "low back pain", "DIAGNOSIS")]
+    merged = merge_spans([], model, "fill", ["TREATMENT", "DIAGNOSIS"], agree=other)
+    assert texts(merged) == [("physical therapy", "TREATMENT")]
+
+
+def test_model_policy_does_not_cut_a_rule_span_of_another_label(blank: Language) -> None:
+    doc = blank(TEXT)
+    rules = [span(doc, "chronic low back pain", "FINDING")]
+    model = [span(doc, "low back pain dated", "DIAGNOSIS")]
+    assert texts(merge_spans(rules, model, "model", ["FINDING", "DIAGNOSIS"])) == [("chronic low back pain", "FINDING")]

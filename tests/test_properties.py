@@ -434,11 +434,11 @@ token_soup = st.lists(
     max_size=300,
 ).map(lambda parts: " ".join(parts))
 
+#: Long texts of one repeated piece. Not runs of affix punctuation or emoji without spaces: spaCy's
+#: tokenizer strips those one character per step, quadratically (see ``test_long_punctuation_runs``).
 big_repeat = st.builds(
     lambda piece, sep, size: ((piece + sep) * (size // len(piece + sep) + 1))[:size],
-    st.sampled_from(
-        ["no", "a", "9", "\n", "2+", "x", "Upheld", "😀", "\u0301", "\x00", "-", "/", "no documentation of"]
-    ),
+    st.sampled_from(["no", "a", "9", "\n", "2+", "x", "Upheld", "\u0301", "\x00", "-", "/", "no documentation of"]),
     st.sampled_from(["", " ", "\n"]),
     st.integers(min_value=1_000, max_value=150_000),
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import extensions  # noqa: F401  (registers Doc/Span attributes)
 from .abbreviations import make_abbreviations
+from .callbacks import set_max_length
 from .case_facts import make_case_facts
 from .context import make_context
 from .decisions import make_decisions
@@ -30,4 +31,5 @@ __all__ = [
     "make_normalizer",
     "make_sections",
     "make_sentencizer",
+    "set_max_length",
 ]
