@@ -11,13 +11,16 @@ SOURCES := $(shell find pipeline -name '*.py') $(shell find patterns -name '*.js
 LETTERS := examples/letters
 OUT := out/annotations.jsonl
 
-.PHONY: help venv model install annotate test lint bench clean
+.PHONY: help venv model install annotate test lint train model-trained evaluate clean
 
 help:
 	@echo "make annotate  - set up .venv, build and install en_imr_pipeline, annotate $(LETTERS) -> $(OUT)"
 	@echo "make test      - set up .venv, build and install the package, run the tests"
 	@echo "make model     - assemble and package the pipeline only"
 	@echo "make lint      - ruff"
+	@echo "make train     - train the open-class NER pair on corpus/ (CPU, seeded)"
+	@echo "make model-trained - assemble rules + trained NER into build/en_imr_pipeline_trained"
+	@echo "make evaluate  - per-label scores of the rules-only pipeline on corpus/test.jsonl"
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +47,16 @@ annotate: model
 
 test: model
 	$(PY) -m pytest -q
+
+train: $(VENV)/.installed
+	VENV=$(VENV) bash training/train.sh
+
+model-trained: train
+	$(VENV)/bin/spacy assemble configs/pipeline_trained.cfg build/en_imr_pipeline_trained --paths.patterns patterns \
+		--paths.model training/model-best --paths.model_b training/model_b/model-best
+
+evaluate: model
+	$(VENV)/bin/imr evaluate $(MODEL_DIR) corpus/test.jsonl
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check pipeline tests bench

@@ -28,14 +28,15 @@ HEADER = """\
 #       --paths.model_b training/model_b/model-best
 # tok2vec + ner are sourced from the trained model (configs/ner.cfg, seed 0), ner_b (with its own tok2vec) from
 # the same config trained with seed 1; the stashes move their entities to doc.spans["model"] / ["model_b"];
-# model_merge merges the spans both models agree on into the rule entities. Policy (measured, training/README.md):
-# the model fills gaps for TREATMENT and FINDING, and owns DIAGNOSIS and EVIDENCE where it found a span.
+# model_merge merges the spans both models agree on into the rule entities. Policy "model" (measured best,
+# training/README.md): rules own the structured labels; an agreed open-class span is added, or replaces the
+# rule entities it overlaps when they are of its label or inside it.
 """
 
 MODEL_PATH = "training/model-best"
 MODEL_B_PATH = "training/model_b/model-best"
-POLICY = "fill"
-LABEL_POLICIES = {"DIAGNOSIS": "model", "EVIDENCE": "model"}
+POLICY = "model"
+LABEL_POLICIES: dict[str, str] = {}
 OPEN_LABELS = ["DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE"]
 RULER = "entity_ruler"
 
@@ -51,6 +52,8 @@ def build() -> str:
         "tok2vec",
         "ner",
         "model_stash",
+        "ner_b",
+        "model_stash_b",
         RULER,
         "model_merge",
         *pipeline[at + 1 :],

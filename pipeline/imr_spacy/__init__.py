@@ -13,6 +13,7 @@ from .context import make_context
 from .decisions import make_decisions
 from .entity_ruler import make_entity_ruler
 from .icd10 import make_icd10
+from .model_merge import make_model_merge, make_model_stash
 from .normalizer import make_normalizer
 from .sections import make_sections
 from .sentences import make_sentencizer
@@ -28,6 +29,8 @@ __all__ = [
     "make_decisions",
     "make_entity_ruler",
     "make_icd10",
+    "make_model_merge",
+    "make_model_stash",
     "make_normalizer",
     "make_sections",
     "make_sentencizer",

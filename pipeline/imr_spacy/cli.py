@@ -1,4 +1,4 @@
-"""The ``imr`` command line: annotate letters, export to labelling tools, import corrections, show.
+"""The ``imr`` command line: annotate letters, export to labelling tools, import corrections, show, evaluate.
 
 Exit codes: 0 all good, 1 some documents failed (see the error file or stderr), 2 usage error.
 Progress, warnings and summaries go to stderr and name documents by id, never by their text.
@@ -455,6 +455,36 @@ def show(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_page(doc, letter.stem), encoding="utf-8")
     _stderr().print(f"wrote {output}: {len(doc.ents)} entities, {len(doc._.decisions)} decisions")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Pipeline to score: an installed package name or a path.")],
+    gold: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Gold JSONL in the shared/SCHEMA.md format.")
+    ],
+    texts: Annotated[
+        Path | None, typer.Option("--texts", file_okay=False, help="Folder of ID.txt files for records without text.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full JSON report (score.py's layout).")] = False,
+    errors: Annotated[
+        bool, typer.Option("--errors", help="List the errors (quotes document text: local use only).")
+    ] = False,
+) -> None:
+    """Score a pipeline on a gold JSONL: per-label P/R/F1 (exact and overlap), attributes, negation, decisions.
+
+    The numbers agree with shared/tools/score.py's gold mode.
+    """
+    from .evaluate import main as evaluate_main
+
+    argv = [model, str(gold)]
+    if texts is not None:
+        argv += ["--texts", str(texts)]
+    if as_json:
+        argv.append("--json")
+    if errors:
+        argv.append("--errors")
+    raise typer.Exit(code=evaluate_main(argv))
 
 
 if __name__ == "__main__":
