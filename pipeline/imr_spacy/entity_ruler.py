@@ -84,6 +84,14 @@ class IMREntityRuler:
             docs = [_space_free(tokenizer(p)) for p in phrases]
             self.phrase_matcher.add(key, [d for d in docs if len(d)])
 
+    def __getstate__(self) -> dict[str, Any]:
+        # spaCy's Matcher drops greedy="LONGEST" when pickled (n_process, spawn): rebuild from patterns
+        return {k: v for k, v in self.__dict__.items() if k not in ("matcher", "phrase_matcher", "_rank")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._build()
+
     @property
     def labels(self) -> tuple[str, ...]:
         """The entity labels this ruler can set (blockers excluded)."""

@@ -54,11 +54,11 @@ class ItemFinder:
     def __init__(self, tables: Tables) -> None:
         self.outcome_of = {_key(r["word"]): r["outcome"] for r in tables.get("outcomes", [])}
         words = _alternation([r["word"] for r in tables.get("outcomes", [])])
-        self.item_line = re.compile(rf"(?i)^(?P<pre>.*\S)[ \t]*:[ \t]*(?P<word>{words})[ \t]*$")
-        self.word_line = re.compile(rf"(?i)^[ \t]*(?P<word>{words})[ \t]*$")
+        self.item_line = re.compile(rf"(?i)^(?P<pre>.*\S)[ \t\r]*:[ \t\r]*(?P<word>{words})[ \t\r]*$")
+        self.word_line = re.compile(rf"(?i)^[ \t\r]*(?P<word>{words})[ \t\r]*$")
         self.role_of = {_key(r["label"]): r["role"] for r in tables.get("labels", [])}
         labels = _alternation([r["label"] for r in tables.get("labels", [])])
-        self.label = re.compile(rf"(?im)^[ \t]*(?P<label>{labels})[ \t]*:")
+        self.label = re.compile(rf"(?im)^[ \t\r]*(?P<label>{labels})[ \t\r]*:")
         self.restated = re.compile(rf"(?i)(?:{_alternation([r['cue'] for r in tables.get('restated', [])])})")
         suffixes = "|".join(r["suffix"] for r in tables.get("trim", []) if "suffix" in r) or r"(?!x)x"
         prefixes = "|".join(r["prefix"] for r in tables.get("trim", []) if "prefix" in r) or r"(?!x)x"

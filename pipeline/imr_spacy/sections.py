@@ -37,7 +37,7 @@ from .extensions import SECTIONS_KEY
 TITLES_FILE = "titles.jsonl"
 HEADER_LABEL = "HEADER"
 HEADER_KIND = "header"
-_WRAP = r"[ \t]*(?:\n[ \t]*){0,3}"  # between the words of a title: spaces, up to 3 line breaks
+_WRAP = r"[ \t\r]*(?:\n[ \t\r]*){0,3}"  # between the words of a title: spaces, up to 3 line breaks
 _SENTENCE_END = ".!?;:"
 
 
@@ -63,10 +63,10 @@ class IMRSections:
         line_rows = [t for t in self.titles if "title" in t and t.get("style", "line") == "line"]
         inline_rows = [t for t in self.titles if "title" in t and t.get("style") == "inline"]
         rules = [t["pattern"] for t in self.titles if t.get("rule") == "caps_header"]
-        self._line = re.compile(rf"(?im)^[ \t]*({_alternation(line_rows)})[ \t]*:?[ \t]*$")
-        self._inline = re.compile(rf"(?i)({_alternation(inline_rows)})[ \t]*:")
+        self._line = re.compile(rf"(?im)^[ \t\r]*({_alternation(line_rows)})[ \t\r]*:?[ \t\r]*$")
+        self._inline = re.compile(rf"(?i)({_alternation(inline_rows)})[ \t\r]*:")
         caps = "|".join(f"(?:{p})" for p in rules) or r"(?!x)x"
-        self._caps = re.compile(rf"({caps})[ \t]*:")
+        self._caps = re.compile(rf"({caps})[ \t\r]*:")
         self._by_key = {_key(t["title"]): t for t in self.titles if "title" in t}
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, titles: Any = None) -> None:
