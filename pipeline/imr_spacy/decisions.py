@@ -51,21 +51,21 @@ class IMRDecisions(TablesMixin):
         by_label: dict[str, list[Span]] = {}
         for ent in doc.ents:
             by_label.setdefault(ent.label_, []).append(ent)
-        for start, end, strict in self._search_regions(doc):
-            for item in self._finder.find(doc.text, start, end):
+        text = doc.text  # O(n) in spaCy: read once
+        for start, end, strict in self._search_regions(doc, text):
+            for item in self._finder.find(text, start, end):
                 decision = next((e for e in by_label.get("DECISION", []) if _overlaps(e, item.word)), None)
                 if decision is None or (strict and not item.regions):
                     continue
-                record = self._record(doc, item, decision, by_label)
+                record = self._record(text, item, decision, by_label)
                 records.append(record)
                 relations.extend(_relations(record))
         doc._.decision_records = records
         doc._.relation_records = relations
         return doc
 
-    def _search_regions(self, doc: Doc) -> list[tuple[int, int, bool]]:
+    def _search_regions(self, doc: Doc, text: str) -> list[tuple[int, int, bool]]:
         """(start, end, strict) of the decisions sections (after their title line), or the whole text."""
-        text = doc.text
         found = []
         for start, end, title in doc._.section_bounds or []:
             if title and _key(title) in self._sections:
@@ -74,7 +74,7 @@ class IMRDecisions(TablesMixin):
                 found.append((end if nl < 0 else nl + 1, end, False))
         return found or [(0, len(text), True)]
 
-    def _record(self, doc: Doc, item: Item, decision: Span, by_label: dict[str, list[Span]]) -> dict[str, Any]:
+    def _record(self, text: str, item: Item, decision: Span, by_label: dict[str, list[Span]]) -> dict[str, Any]:
         outcome = decision._.outcome or item.outcome
         treatment = next((e for e in by_label.get("TREATMENT", []) if _inside(e, item.item)), None)
         count = next((e for e in by_label.get("VISIT_COUNT", []) if _inside(e, item.item)), None)
@@ -85,11 +85,11 @@ class IMRDecisions(TablesMixin):
             "count": _offsets(count),
             "outcome": outcome,
             "decision": _offsets(decision),
-            "guidelines": [_offsets(c) for c in self._guidelines(doc, item, by_label.get("GUIDELINE_CITE", []))],
+            "guidelines": [_offsets(c) for c in self._guidelines(text, item, by_label.get("GUIDELINE_CITE", []))],
             "rationale": list(rationale) if rationale else None,
         }
 
-    def _guidelines(self, doc: Doc, item: Item, cites: list[Span]) -> list[Span]:
+    def _guidelines(self, text: str, item: Item, cites: list[Span]) -> list[Span]:
         """Cites of the item's guideline line and rationale that the letter relies on."""
         block = [c for c in cites if _inside(c, (item.word[1], item.block[1]))]
         regions = [item.regions[r] for r in CITE_ROLES if r in item.regions]
@@ -98,7 +98,7 @@ class IMRDecisions(TablesMixin):
         else:
             claims = item.regions.get("claims")
             chosen = [c for c in block if claims is None or not _inside(c, claims)]
-        dropped = self._not_relied_on(doc.text, block, (item.word[1], item.block[1]))
+        dropped = self._not_relied_on(text, block, (item.word[1], item.block[1]))
         return [c for c in chosen if c.start_char not in dropped]
 
     def _not_relied_on(self, text: str, cites: list[Span], block: tuple[int, int]) -> set[int]:
