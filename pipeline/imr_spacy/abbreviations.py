@@ -15,8 +15,10 @@ short form defined twice in a letter keeps its first definition.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import overload
 
+from spacy.attrs import IS_SPACE, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -87,12 +89,19 @@ class IMRAbbreviations:
     def __init__(self, max_long_words: int) -> None:
         self.max_long_words = max_long_words
 
-    def definitions(self, toks: list[Token]) -> list[tuple[list[Token], list[Token]]]:
-        """(short tokens, long tokens) for each definition, in text order."""
+    def definitions(
+        self, toks: Sequence[Token], opens: Iterable[int] | None = None
+    ) -> list[tuple[list[Token], list[Token]]]:
+        """(short tokens, long tokens) for each definition, in text order.
+
+        ``opens``: the indices of the "(" tokens of ``toks``, when the caller has them.
+        """
         out: list[tuple[list[Token], list[Token]]] = []
         n = len(toks)
-        for i, tok in enumerate(toks):
-            if tok.text != "(" or i == 0:
+        if opens is None:
+            opens = [i for i, tok in enumerate(toks) if tok.text == "("]
+        for i in opens:
+            if i == 0:
                 continue
             j = i + 1
             while j < n and j - i <= MAX_INNER and toks[j].text not in ")(":
@@ -116,10 +125,17 @@ class IMRAbbreviations:
         return out
 
     def __call__(self, doc: Doc) -> Doc:
-        toks = [t for t in doc if not t.is_space]
+        # Token objects only where needed: a list of every Token makes the garbage collector's
+        # full passes grow with the document (quadratic on long letters).
+        arr = doc.to_array([ORTH, IS_SPACE])
+        index = [i for i, sp in enumerate(arr[:, 1].tolist()) if not sp]
+        strings = doc.vocab.strings
+        orths = arr[:, 0].tolist()
+        texts = [strings[orths[i]] for i in index]
+        toks = _Tokens(doc, index)
         records: list[Record] = []
         defined: dict[str, tuple[int, list[int]]] = {}  # short text -> (definition token index, long)
-        for short, long in self.definitions(toks):
+        for short, long in self.definitions(toks, [k for k, text in enumerate(texts) if text == "("]):
             key = " ".join(t.text for t in short)
             if key in defined:
                 continue
@@ -128,12 +144,33 @@ class IMRAbbreviations:
             records.append({"short": [short[0].idx, short[-1].idx + len(short[-1])], "long": span})
         if defined:
             single = {k: v for k, v in defined.items() if " " not in k}
-            for tok in toks:
-                hit = single.get(tok.text)
-                if hit is not None and tok.i != hit[0]:
-                    records.append({"short": [tok.idx, tok.idx + len(tok)], "long": list(hit[1])})
+            for k, text in enumerate(texts):
+                hit = single.get(text)
+                if hit is not None and index[k] != hit[0]:
+                    idx = doc[index[k]].idx
+                    records.append({"short": [idx, idx + len(text)], "long": list(hit[1])})
         doc._.abbreviation_records = records
         return doc
+
+
+class _Tokens(Sequence[Token]):
+    """The non-space tokens of a Doc, each made on access."""
+
+    def __init__(self, doc: Doc, index: list[int]) -> None:
+        self.doc = doc
+        self.index = index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @overload
+    def __getitem__(self, k: int) -> Token: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Token]: ...
+    def __getitem__(self, k: int | slice) -> Token | list[Token]:
+        if isinstance(k, slice):
+            return [self.doc[i] for i in self.index[k]]
+        return self.doc[self.index[k]]
 
 
 @Language.factory("imr_abbreviations", default_config={"max_long_words": 10})

@@ -17,6 +17,7 @@ A missing fact is None; no input raises.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,7 @@ INT_FACTS = frozenset({"patient_age"})
 _DEFAULT_UNTIL = (",", ".", ";")
 _DATE_WORDS = 3  # "June 20, 2014"
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+_TOKEN = re.compile(r"\s*(\S+)")
 
 
 class IMRCaseFacts(TablesMixin):
@@ -65,28 +67,30 @@ class IMRCaseFacts(TablesMixin):
 
     def __call__(self, doc: Doc) -> Doc:
         case: dict[str, Any] = dict.fromkeys(FACTS)
+        view = _View(doc)  # doc.text and doc.ents cost O(n) per access: taken once
         for row in self._fields:
             if case.get(row["fact"]) is None:
-                case[row["fact"]] = self._field(doc, row)
+                case[row["fact"]] = self._field(view, row)
         for row in self._patterns:
             if case.get(row["fact"]) is None:
-                case[row["fact"]] = self._pattern(doc, row)
+                case[row["fact"]] = self._pattern(view, row)
         doc._.case = case
         return doc
 
-    def _field(self, doc: Doc, row: dict[str, Any]) -> Any:
+    def _field(self, view: _View, row: dict[str, Any]) -> Any:
         if "role" in row:
-            ent = next((e for e in doc.ents if e.label_ == "DATE" and e._.date_role == row["role"]), None)
-            return None if ent is None else _date_of(doc, ent.start_char)
-        m = row["regex"].search(doc.text)
+            ent = next((e for e in view.ents if e.label_ == "DATE" and e._.date_role == row["role"]), None)
+            return None if ent is None else _date_of(view, ent.start_char)
+        text = view.text
+        m = row["regex"].search(text)
         if m is None:
             return None
-        text, at = doc.text, m.end()
+        at = m.end()
         kind = row.get("value", "line")
         if kind == "date":
-            return _date_of(doc, at)
+            return _date_of(view, at)
         if kind == "token":
-            tok = re.match(r"\s*(\S+)", text[at:])
+            tok = _TOKEN.match(text, at)
             return tok.group(1) if tok else None
         if kind == "line":
             end = text.find("\n", at)
@@ -96,9 +100,9 @@ class IMRCaseFacts(TablesMixin):
         value = " ".join(value.split())
         return value or None
 
-    def _pattern(self, doc: Doc, row: dict[str, Any]) -> Any:
-        start, end = _section(doc, row.get("section"))
-        m = row["regex"].search(doc.text, start, end)
+    def _pattern(self, view: _View, row: dict[str, Any]) -> Any:
+        start, end = _section(view, row.get("section"))
+        m = row["regex"].search(view.text, start, end)
         if m is None:
             return None
         raw = m.group("value")
@@ -108,29 +112,61 @@ class IMRCaseFacts(TablesMixin):
         return self._values.get((fact, raw.lower()), raw)
 
 
-def _section(doc: Doc, title: str | None) -> tuple[int, int]:
+class _View:
+    """What the rules read of a Doc, computed once per call: its text and entities."""
+
+    __slots__ = ("_ents", "_starts", "doc", "text")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self._ents: tuple[Span, ...] | None = None
+        self._starts: list[int] = []
+
+    @property
+    def ents(self) -> tuple[Span, ...]:
+        if self._ents is None:
+            self._ents = self.doc.ents
+            self._starts = [e.start for e in self._ents]
+        return self._ents
+
+    def ent_starting_at(self, token: int) -> Span | None:
+        """The first entity starting at Doc token ``token``."""
+        ents = self.ents
+        k = bisect_left(self._starts, token)
+        return ents[k] if k < len(ents) and self._starts[k] == token else None
+
+
+def _section(view: _View, title: str | None) -> tuple[int, int]:
     """Bounds of the named section, or the whole text."""
     if title:
-        for start, end, name in doc._.section_bounds or []:
+        for start, end, name in view.doc._.section_bounds or []:
             if name and name.upper() == title.upper():
                 return start, end
-    return 0, len(doc.text)
+    return 0, len(view.text)
 
 
 def _until(text: str, at: int, stops: list[str] | tuple[str, ...]) -> str:
     """Text from ``at`` to the first stop (line breaks inside count as spaces)."""
-    flat = text[at:].replace("\n", " ")
-    cut = min((i for i in (flat.find(s) for s in stops) if i >= 0), default=len(flat))
-    return flat[:cut]
+    longest = max((len(s) for s in stops), default=0)
+    size = 256
+    while True:  # a growing window, not the rest of a long document
+        flat = text[at : at + size].replace("\n", " ")
+        finds = [i for i in (flat.find(s) for s in stops) if i >= 0]
+        cut = min(finds, default=len(flat))
+        # a stop found before the window's last ``longest`` characters is the first in the whole text
+        if at + size >= len(text) or (finds and cut <= len(flat) - longest):
+            return flat[:cut]
+        size *= 4
 
 
-def _date_of(doc: Doc, at: int) -> str | None:
+def _date_of(view: _View, at: int) -> str | None:
     """ISO date of the DATE entity or the date text starting after ``at`` (whitespace between)."""
-    text = doc.text
+    text = view.text
     start = at
     while start < len(text) and text[start].isspace():
         start += 1
-    ent = _ent_at(doc, start)
+    ent = _ent_at(view, start)
     if ent is not None and ent._.iso:
         return str(ent._.iso)
     words = (ent.text if ent is not None else text[start : start + 40]).split()[:_DATE_WORDS]
@@ -141,12 +177,12 @@ def _date_of(doc: Doc, at: int) -> str | None:
     return None
 
 
-def _ent_at(doc: Doc, start: int) -> Span | None:
+def _ent_at(view: _View, start: int) -> Span | None:
     """The DATE entity starting at character ``start``, if any."""
-    token = doc.char_span(start, start + 1, alignment_mode="expand")
+    token = view.doc.char_span(start, start + 1, alignment_mode="expand")
     if token is None or token[0].ent_iob_ != "B":
         return None
-    ent = next((e for e in doc.ents if e.start == token.start), None)
+    ent = view.ent_starting_at(token.start)
     return ent if ent is not None and ent.label_ == "DATE" and ent.start_char == start else None
 
 

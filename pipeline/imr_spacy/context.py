@@ -87,9 +87,10 @@ class IMRContext:
         if matches:
             matches = longest(_drop_over_entities(matches, [(cum[e.start], cum[e.end]) for e in ents], inner))
             scoped = self._scopes(doc, matches, cum, arr[:, 2].tolist(), spaces)
-        for ent in targets:
-            start, end = cum[ent.start], cum[ent.end]
-            cues = [m for m, lo, hi in scoped if _in_scope(m, lo, hi, start, end)]
+        by_target = _cues_by_target(scoped, [cum[e.start] for e in targets], [cum[e.end] for e in targets])
+        for ti, ent in enumerate(targets):
+            start = cum[ent.start]
+            cues = by_target.get(ti, [])
             cues.extend(inner.get(start, ()))
             flags = dict.fromkeys(CONTEXT_ATTRS, False)
             records = []
@@ -119,7 +120,9 @@ class IMRContext:
         else:
             dstarts = sentence_starts(doc, self.sentence_rules, orth, spaces)
         sents = sorted({cum[i] for i in dstarts} | {0})
-        terms = [m for m in matches if m.rule.direction == "TERMINATE"]
+        terms = [m for m in matches if m.rule.direction == "TERMINATE"]  # by start, as matches
+        term_starts = [t.start for t in terms]
+        reach = max((t.end - t.start for t in terms), default=0)  # the longest terminator
         heads: list[int] | None = None
         out: list[Scoped] = []
         for m in matches:
@@ -136,8 +139,9 @@ class IMRContext:
             lo, hi = m.start, m.end
             if rule.direction != "BACKWARD":
                 hi = sents[si + 1] if si + 1 < len(sents) else n
-                for t in terms:
-                    if m.end <= t.start < hi and t.rule.category in (ALL, rule.category):
+                for ti in range(bisect_left(term_starts, m.end), bisect_left(term_starts, hi)):
+                    t = terms[ti]
+                    if t.rule.category in (ALL, rule.category):
                         if t.rule.opener and _contains(doc, t.rule.opener, m.doc_end, t.doc_start):
                             continue
                         hi = t.start
@@ -146,7 +150,9 @@ class IMRContext:
                     hi = min(hi, m.end + rule.max_scope)
             if rule.direction != "FORWARD":
                 lo = sents[si]
-                for t in terms:
+                # a terminator ending after lo starts after lo - reach; one ending by m.start starts by it
+                for ti in range(bisect_left(term_starts, lo - reach), bisect_right(term_starts, m.start)):
+                    t = terms[ti]
                     if lo < t.end <= m.start and t.rule.category in (ALL, rule.category):
                         lo = t.end
                 if rule.max_scope is not None:
@@ -172,10 +178,19 @@ class IMRContext:
             for cat in cats if sec is not None else ():
                 found.setdefault((cat, start, end), (title, cat, sec.start, sec.end))
         out: dict[int, list[SectionCue]] = {}
-        for ent in targets:
+        # sweep: sections by start, entities by start character; the open sections are few
+        items = sorted(((start, end, n, cat, cue) for n, ((cat, start, end), cue) in enumerate(found.items())))
+        nxt = 0
+        active: list[tuple[int, int, int, str, SectionCue]] = []
+        for ent in sorted(targets, key=lambda e: e.start_char):
+            pos = ent.start_char
+            while nxt < len(items) and items[nxt][0] <= pos:
+                active.append(items[nxt])
+                nxt += 1
+            active = [a for a in active if a[1] > pos]
             seen: set[str] = set()
-            for (cat, start, end), cue in found.items():
-                if start <= ent.start_char < end and cat not in seen:
+            for _, _, _, cat, cue in sorted(active, key=lambda a: a[2]):
+                if cat not in seen:
                     seen.add(cat)
                     out.setdefault(ent.start, []).append(cue)
         return out
@@ -216,6 +231,25 @@ def _drop_over_entities(
         elif m.start == hit[0] and m.end < hit[1] and m.rule.direction == "FORWARD":
             inner.setdefault(hit[0], []).append(m)
     return kept
+
+
+def _cues_by_target(scoped: list[Scoped], starts: list[int], ends: list[int]) -> dict[int, list[Match]]:
+    """Target index -> the triggers whose scope holds it, in ``scoped`` order (as :func:`_in_scope`).
+
+    ``starts``/``ends``: non-space token offsets of the targets (in Doc order, so both ascend).
+    """
+    out: dict[int, list[Match]] = {}
+    for m, lo, hi in scoped:
+        direction = m.rule.direction
+        hits: Iterable[int] = ()
+        if direction != "BACKWARD":  # m.end <= start and lo <= start < hi
+            hits = range(bisect_left(starts, max(lo, m.end)), bisect_left(starts, hi))
+        if direction != "FORWARD":  # end <= m.start and lo < end <= hi
+            back = range(bisect_right(ends, lo), bisect_right(ends, min(hi, m.start)))
+            hits = sorted(set(hits) | set(back)) if hits else back
+        for i in hits:
+            out.setdefault(i, []).append(m)
+    return out
 
 
 def _in_scope(m: Match, lo: int, hi: int, start: int, end: int) -> bool:

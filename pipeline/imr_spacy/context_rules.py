@@ -28,9 +28,10 @@ the project marks it ``is_hypothetical``.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import product
+from itertools import accumulate, product
 from typing import Any, NamedTuple
 
 from spacy.language import Language
@@ -175,20 +176,57 @@ class ContextRules:
         if not found:
             return []
         pseudo = [m for m in found if m.rule.direction == "PSEUDO"]
+        if not pseudo:
+            return found
+        # Per pseudo category: starts (sorted) and the running maximum of ends, so "does a pseudo-trigger
+        # overlap m" is one bisect: of those starting before m.end, the furthest end passes m.start.
+        index: dict[str, tuple[list[int], list[int]]] = {}
+        for cat in {p.rule.category for p in pseudo}:
+            spans = sorted((p.start, p.end) for p in pseudo if p.rule.category == cat)
+            index[cat] = ([s for s, _ in spans], list(accumulate((e for _, e in spans), max)))
         out = []
         for m in found:
             if m.rule.direction == "PSEUDO":
                 continue
-            if any(p.start < m.end and m.start < p.end and p.rule.category in (ALL, m.rule.category) for p in pseudo):
+            if any(_overlapped(index.get(cat), m.start, m.end) for cat in (ALL, m.rule.category)):
                 continue
             out.append(m)
         return out
 
 
+def _overlapped(index: tuple[list[int], list[int]] | None, start: int, end: int) -> bool:
+    """Whether a span of ``index`` (sorted starts, running maximum of ends) overlaps ``start``..``end``."""
+    if index is None:
+        return False
+    k = bisect_left(index[0], end)
+    return k > 0 and index[1][k - 1] > start
+
+
 def longest(matches: list[Match]) -> list[Match]:
     """Of overlapping matches of one category and direction, the longest (then the first); by start."""
+    ordered = sorted(matches, key=lambda m: (m.start - m.end, m.start))
+    if any(m.start >= m.end for m in matches):
+        return _longest_quadratic(ordered)
     kept: list[Match] = []
-    for m in sorted(matches, key=lambda m: (m.start - m.end, m.start)):
+    # Kept spans of a (category, direction) never overlap, so sorted by start their ends rise too: the
+    # only kept span that can overlap m is the last one starting before m.end.
+    groups: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+    for m in ordered:
+        starts, ends = groups.setdefault((m.rule.category, m.rule.direction), ([], []))
+        k = bisect_left(starts, m.end)
+        if k > 0 and ends[k - 1] > m.start:
+            continue
+        starts.insert(k, m.start)
+        ends.insert(k, m.end)
+        kept.append(m)
+    kept.sort(key=lambda m: m.start)
+    return kept
+
+
+def _longest_quadratic(ordered: list[Match]) -> list[Match]:
+    """:func:`longest` for matches with empty spans (pattern rules matching only SPACE tokens)."""
+    kept: list[Match] = []
+    for m in ordered:
         if any(
             k.rule.category == m.rule.category
             and k.rule.direction == m.rule.direction

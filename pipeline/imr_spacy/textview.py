@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from spacy.attrs import IS_SPACE, ORTH
 from spacy.tokens import Doc
 
 
@@ -21,12 +22,15 @@ class CompactView:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        index = [t.i for t in doc if not t.is_space]
+        arr = doc.to_array([ORTH, IS_SPACE])  # no Token objects: linear, and light on the GC
+        orths = arr[:, 0].tolist()
+        index = [i for i, sp in enumerate(arr[:, 1].tolist()) if not sp]
         self.index: list[int] | None = None if len(index) == len(doc) else index
         if self.index is None:
             self.view = doc
         else:
-            words = [doc[i].text for i in index]
+            strings = doc.vocab.strings
+            words = [strings[orths[i]] for i in index]
             self.view = Doc(doc.vocab, words=words, spaces=[True] * len(words))
 
     def to_doc(self, start: int, end: int) -> tuple[int, int]:
