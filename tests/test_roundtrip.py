@@ -164,6 +164,16 @@ def test_pickle_nlp(nlp: Language, texts: Opaque, expected: Opaque) -> None:
     assert_same(got, expected)
 
 
+def test_pickle_pipeline_with_entity_ruler() -> None:
+    """Regression: unpickling a pipeline rebuilt the ruler's matchers while ``nlp`` itself was only half
+    restored (the ruler refers back to it), raising AttributeError."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("imr_entity_ruler").add_patterns([{"label": "DIAGNOSIS", "pattern": "neck pain"}])
+    clone = pickle.loads(pickle.dumps(nlp))
+    found = [(e.start_char, e.end_char, e.label_) for e in clone.make_doc("mild neck pain").ents or clone("mild neck pain").ents]
+    assert found == [(5, 14, "DIAGNOSIS")], "the pickled pipeline lost its patterns"
+
+
 def test_pickled_entity_ruler_keeps_greedy_longest() -> None:
     """Regression: spaCy's ``Matcher`` drops ``greedy="LONGEST"`` when pickled, so a pickled ruler (as
     ``n_process`` with the spawn start method ships it) saw extra, shorter candidates and broke ties

@@ -57,11 +57,18 @@ def _is_internal(label: str) -> bool:
 
 def apply_blockers(view: Doc, cands: list[Candidate]) -> list[Candidate]:
     """Drop the candidates of a blocker's own labels that it covers, then the blockers."""
-    blocks = [c for c in cands if c[2] in BLOCKERS]
+    at: dict[int, list[Candidate]] = {}  # token -> blockers over it
+    for c in cands:
+        if c[2] in BLOCKERS:
+            for i in range(c[0], c[1]):
+                at.setdefault(i, []).append(c)
+    if not at:
+        return cands
     out = []
     for c in cands:
         if c[2] in BLOCKERS:
             continue
+        blocks = {b for i in range(c[0], c[1]) for b in at.get(i, ())}
         if any(c[2].startswith(BLOCKERS[b[2]]) and _covers(b, c) for b in blocks):
             continue
         out.append(c)
