@@ -266,7 +266,7 @@ def test_a_document_raising_in_the_pipeline_does_not_lose_its_batch() -> None:
 
 def test_every_command_documents_every_argument_and_option() -> None:
     group = typer.main.get_command(app)
-    assert set(group.commands) == {"annotate", "export", "import", "show"}
+    assert set(group.commands) == {"annotate", "export", "import", "show", "evaluate"}
     for name, command in group.commands.items():
         assert command.help and len(command.help) > 20, name
         result = run(name, "--help")
