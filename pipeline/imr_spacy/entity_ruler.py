@@ -89,8 +89,10 @@ class IMREntityRuler:
         return {k: v for k, v in self.__dict__.items() if k not in ("matcher", "phrase_matcher", "_rank")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        # the vocab may still be half restored here: build the matchers on first use
         self.__dict__.update(state)
-        self._build()
+        self.matcher = None  # type: ignore[assignment]
+        self.phrase_matcher = None  # type: ignore[assignment]
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -117,6 +119,8 @@ class IMREntityRuler:
 
     def candidates(self, view: Doc) -> list[Candidate]:
         """All matches on the view as (start, end, label, priority)."""
+        if self.matcher is None:
+            self._build()
         strings = self.nlp.vocab.strings
         out: list[Candidate] = []
         for match_id, start, end in list(self.matcher(view)) + list(self.phrase_matcher(view)):

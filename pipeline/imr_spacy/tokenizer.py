@@ -29,6 +29,7 @@ _WHOLE_TOKENS = (
     r"[xX]\d+",  # x12
     r"\d+[xX]\d+",  # 2x6
     r"#\d+",  # #60
+    r"\S{500,}",  # a 500+ character run without spaces stays whole (affix splitting is quadratic on it)
 )
 TOKEN_MATCH = re.compile("^(?:" + "|".join(_WHOLE_TOKENS) + ")$")
 
