@@ -4,23 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from imr_spacy.extensions import DATE_ROLES, OUTCOMES, SCHEMA_LABELS
 from spacy.language import Language
 
-LABELS = frozenset(
-    {
-        "DIAGNOSIS",
-        "TREATMENT",
-        "VISIT_COUNT",
-        "REFLEX_GRADE",
-        "DATE",
-        "GUIDELINE_CITE",
-        "FINDING",
-        "EVIDENCE",
-        "DECISION",
-    }
-)
-OUTCOMES = frozenset({"upheld", "overturned", "partial"})
-DATE_ROLES = frozenset({"injury", "report", "utilization_review", "request", "other"})
+LABELS = frozenset(SCHEMA_LABELS)
 
 
 def check_record(rec: dict[str, Any], nlp: Language) -> list[str]:

@@ -12,6 +12,34 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+#: The entity labels of the contract (SCHEMA.md), in its order.
+SCHEMA_LABELS: tuple[str, ...] = (
+    "DIAGNOSIS",
+    "TREATMENT",
+    "VISIT_COUNT",
+    "REFLEX_GRADE",
+    "DATE",
+    "GUIDELINE_CITE",
+    "FINDING",
+    "EVIDENCE",
+    "DECISION",
+)
+OUTCOMES: tuple[str, ...] = ("upheld", "overturned", "partial")
+DATE_ROLES: tuple[str, ...] = ("injury", "report", "utilization_review", "request", "other")
+
+#: displaCy-style colours per label (HTML page, Label Studio config).
+LABEL_COLORS: dict[str, str] = {
+    "DIAGNOSIS": "#ff9561",
+    "TREATMENT": "#7aecec",
+    "VISIT_COUNT": "#bfeeb7",
+    "REFLEX_GRADE": "#feca74",
+    "DATE": "#bfe1d9",
+    "GUIDELINE_CITE": "#aa9cfc",
+    "FINDING": "#dddddd",
+    "EVIDENCE": "#e4e7d2",
+    "DECISION": "#f0d0ff",
+}
+
 #: Span attributes with their defaults.
 SPAN_ATTRS: dict[str, Any] = {
     "is_negated": False,

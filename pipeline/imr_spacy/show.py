@@ -14,19 +14,9 @@ from spacy import displacy
 from spacy.tokens import Doc, Span
 
 from .context import CATEGORY_ATTR
-from .extensions import CONTEXT_ATTRS
+from .extensions import CONTEXT_ATTRS, LABEL_COLORS
 
-COLORS = {
-    "DIAGNOSIS": "#ff9561",
-    "TREATMENT": "#7aecec",
-    "VISIT_COUNT": "#bfeeb7",
-    "REFLEX_GRADE": "#feca74",
-    "DATE": "#bfe1d9",
-    "GUIDELINE_CITE": "#aa9cfc",
-    "FINDING": "#dddddd",
-    "EVIDENCE": "#e4e7d2",
-    "DECISION": "#f0d0ff",
-}
+COLORS = LABEL_COLORS
 FLAG_TAG = {
     "is_negated": "NEG",
     "is_historical": "HIST",

@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ..extensions import CONTEXT_ATTRS
+from ..extensions import CONTEXT_ATTRS, DATE_ROLES, OUTCOMES, SCHEMA_LABELS
 from .common import (
-    DATE_ROLES,
     ITEM_LABEL,
-    OUTCOMES,
     RELATION_ARGS,
-    SCHEMA_LABELS,
     Annotated,
     SpanAnn,
     from_tool_view,

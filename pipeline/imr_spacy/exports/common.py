@@ -24,25 +24,12 @@ from ..pdf_reader import DocumentError
 from ..records import text_sha1
 
 ITEM_LABEL = "ITEM"
-SCHEMA_LABELS = (
-    "DIAGNOSIS",
-    "TREATMENT",
-    "VISIT_COUNT",
-    "REFLEX_GRADE",
-    "DATE",
-    "GUIDELINE_CITE",
-    "FINDING",
-    "EVIDENCE",
-    "DECISION",
-)
 #: Relation label -> (preferred head labels, preferred child labels).
 RELATION_ARGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "HAS_OUTCOME": ((ITEM_LABEL,), ("DECISION",)),
     "CITES": (("DECISION", ITEM_LABEL), ("GUIDELINE_CITE",)),
     "HAS_COUNT": (("TREATMENT",), ("VISIT_COUNT",)),
 }
-OUTCOMES = ("upheld", "overturned", "partial")
-DATE_ROLES = ("injury", "report", "utilization_review", "request", "other")
 
 
 @dataclass

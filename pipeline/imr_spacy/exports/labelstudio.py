@@ -17,25 +17,14 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from ..extensions import CONTEXT_ATTRS
-from .common import OUTCOMES, RELATION_ARGS, SCHEMA_LABELS, Annotated, SpanAnn, from_tool_view, tool_view
+from ..extensions import CONTEXT_ATTRS, LABEL_COLORS, OUTCOMES, SCHEMA_LABELS
+from .common import RELATION_ARGS, Annotated, SpanAnn, from_tool_view, tool_view
 
 TASKS_FILE = "tasks.json"
 CONFIG_FILE = "labeling_config.xml"
 FLAG_CHOICE = {name: name.removeprefix("is_") for name in CONTEXT_ATTRS}
 CHOICE_FLAG = {v: k for k, v in FLAG_CHOICE.items()}
-COLORS = {
-    "DIAGNOSIS": "#ff9561",
-    "TREATMENT": "#7aecec",
-    "VISIT_COUNT": "#bfeeb7",
-    "REFLEX_GRADE": "#feca74",
-    "DATE": "#bfe1d9",
-    "GUIDELINE_CITE": "#aa9cfc",
-    "FINDING": "#ddd",
-    "EVIDENCE": "#e4e7d2",
-    "DECISION": "#f0d0ff",
-    "ITEM": "#c887fb",
-}
+COLORS = {**LABEL_COLORS, "ITEM": "#c887fb"}
 
 
 class Utf16Offsets:
