@@ -123,7 +123,10 @@ class IMREntityRuler:
             self._build()
         strings = self.nlp.vocab.strings
         out: list[Candidate] = []
-        for match_id, start, end in list(self.matcher(view)) + list(self.phrase_matcher(view)):
+        matches = list(self.matcher(view)) if len(self.matcher) else []
+        if len(self.phrase_matcher):
+            matches.extend(self.phrase_matcher(view))
+        for match_id, start, end in matches:
             label, prio = strings[match_id].rsplit("|", 1)
             out.append((start, end, label, int(prio)))
         return out
