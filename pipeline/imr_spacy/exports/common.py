@@ -13,7 +13,7 @@ Imported spans always state the five ConText flags (a flag not marked is False).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,17 @@ def from_tool_view(
         for h, c, lab in relations
     ]
     return Annotated(doc_id, text, entities, decisions, rels, meta)
+
+
+def write_jsonl(docs: Iterable[Annotated], out: Path, convert: Callable[[Annotated], dict[str, Any]]) -> int:
+    """Write ``convert(doc)`` as one JSON line per document to ``out``; returns the count."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with out.open("w", encoding="utf-8") as fh:
+        for doc in docs:
+            fh.write(json.dumps(convert(doc), ensure_ascii=False) + "\n")
+            n += 1
+    return n
 
 
 def span_cuts(spans: list[SpanAnn]) -> set[int]:

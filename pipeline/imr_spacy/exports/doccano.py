@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import Annotated, SpanAnn, from_tool_view, tool_view
+from .common import Annotated, SpanAnn, from_tool_view, tool_view, write_jsonl
 
 
 def to_line(doc: Annotated) -> dict[str, Any]:
@@ -36,13 +36,7 @@ def to_line(doc: Annotated) -> dict[str, Any]:
 
 def export(docs: Iterable[Annotated], out: Path) -> int:
     """Write one line per document to the JSONL file ``out``; returns the count."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with out.open("w", encoding="utf-8") as fh:
-        for doc in docs:
-            fh.write(json.dumps(to_line(doc), ensure_ascii=False) + "\n")
-            n += 1
-    return n
+    return write_jsonl(docs, out, to_line)
 
 
 def from_line(line: dict[str, Any], fallback_id: str) -> Annotated:

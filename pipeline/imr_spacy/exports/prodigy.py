@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import Annotated, SpanAnn, from_tool_view, span_cuts, tool_view
+from .common import Annotated, SpanAnn, from_tool_view, span_cuts, tool_view, write_jsonl
 from .tokens import aligned_tokens, imr_tokenizer_nlp
 
 
@@ -62,13 +62,7 @@ def to_task(doc: Annotated) -> dict[str, Any]:
 
 def export(docs: Iterable[Annotated], out: Path) -> int:
     """Write one task per document to the JSONL file ``out``; returns the count."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with out.open("w", encoding="utf-8") as fh:
-        for doc in docs:
-            fh.write(json.dumps(to_task(doc), ensure_ascii=False) + "\n")
-            n += 1
-    return n
+    return write_jsonl(docs, out, to_task)
 
 
 def from_task(task: dict[str, Any], fallback_id: str) -> Annotated:
