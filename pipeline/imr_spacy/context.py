@@ -26,20 +26,17 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
-from pathlib import Path
 from typing import Any
 
-import srsly
 from spacy.attrs import IS_SPACE, LOWER, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import ensure_path
 
 from .context_rules import ALL, CATEGORY_ATTR, ContextRules, Match, longest, normal_title
 from .extensions import CONTEXT_ATTRS, SECTIONS_KEY
 from .sentences import SentenceRules, header_start, sentence_starts
+from .tables import RowsMixin, rows_from
 
-RULES_FILE = "rules.jsonl"
 DEFAULT_SKIP = ["DATE", "DECISION", "GUIDELINE_CITE", "VISIT_COUNT", "REFLEX_GRADE"]
 _ATTRS = [LOWER, IS_SPACE, ORTH]
 #: A trigger with the first and last+1 non-space token of its scope.
@@ -48,8 +45,10 @@ Scoped = tuple[Match, int, int]
 SectionCue = tuple[str, str, int, int]
 
 
-class IMRContext:
+class IMRContext(RowsMixin):
     """Assigns ConText modifiers to ``doc.ents`` (sentences split on the fly if unset)."""
+
+    rows_file = "rules.jsonl"
 
     def __init__(self, nlp: Language, name: str, max_scope: int | None, skip_labels: list[str]) -> None:
         self.nlp = nlp
@@ -65,9 +64,13 @@ class IMRContext:
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, rules: Any = None) -> None:
         """Load the rule rows (a list, or a reader from ``[initialize.components]``)."""
-        if callable(rules):
-            rules = rules()
-        self.rows = [dict(r) for r in rules or []]
+        self.set_rows(rows_from(rules))
+
+    def get_rows(self) -> list[dict[str, Any]]:
+        return self.rows
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
         self._build()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -194,24 +197,6 @@ class IMRContext:
                     seen.add(cat)
                     out.setdefault(ent.start, []).append(cue)
         return out
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_jsonl(path / RULES_FILE, self.rows)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> IMRContext:
-        self.rows = list(srsly.read_jsonl(ensure_path(path) / RULES_FILE))
-        self._build()
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.msgpack_dumps(self.rows)
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> IMRContext:
-        self.rows = list(srsly.msgpack_loads(data))
-        self._build()
-        return self
 
 
 def _drop_over_entities(

@@ -25,9 +25,10 @@ import srsly
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import ensure_path, registry
+from spacy.util import registry
 
 from . import boundaries
+from .tables import RowsMixin, rows_from
 from .textview import CompactView
 
 PATTERNS_FILE = "patterns.jsonl"
@@ -52,8 +53,10 @@ def load_pattern_dir(path: Path) -> list[dict[str, Any]]:
     return patterns
 
 
-class IMREntityRuler:
+class IMREntityRuler(RowsMixin):
     """Rule-based NER over the compact view of a Doc."""
+
+    rows_file = PATTERNS_FILE
 
     def __init__(self, nlp: Language, name: str, phrase_matcher_attr: str, overwrite_ents: bool) -> None:
         self.nlp = nlp
@@ -112,10 +115,7 @@ class IMREntityRuler:
         patterns: Iterable[dict[str, Any]] | Callable[[], Iterable[dict[str, Any]]] | None = None,
     ) -> None:
         """Load the patterns (a list, or a reader from ``[initialize.components]``)."""
-        self.patterns = []
-        if callable(patterns):
-            patterns = patterns()
-        self.add_patterns(patterns or [])
+        self.set_rows(rows_from(patterns))
 
     def candidates(self, view: Doc) -> list[Candidate]:
         """All matches on the view as (start, end, label, priority)."""
@@ -159,24 +159,12 @@ class IMREntityRuler:
             doc.ents = sorted(keep + extra)
         return doc
 
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_jsonl(path / PATTERNS_FILE, self.patterns)
+    def get_rows(self) -> list[dict[str, Any]]:
+        return self.patterns
 
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> IMREntityRuler:
-        path = ensure_path(path)
-        self.patterns = list(srsly.read_jsonl(path / PATTERNS_FILE))
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.patterns = rows
         self._build()
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.msgpack_dumps({"patterns": self.patterns})
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> IMREntityRuler:
-        self.patterns = list(srsly.msgpack_loads(data)["patterns"])
-        self._build()
-        return self
 
 
 def _space_free(doc: Doc) -> Doc:

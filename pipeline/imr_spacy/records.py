@@ -87,15 +87,16 @@ def doc_to_record(
     Without ``include_text`` neither the document's text nor span texts (entities, cue triggers) are
     kept; extracted values (normalized attributes, case facts) are.
     """
+    text = doc.text  # O(n) in spaCy: read once
     record: dict[str, Any] = {
         "format": RECORD_FORMAT,
         "id": doc_id,
         "source": source,
-        "text_length": len(doc.text),
-        "sha1": text_sha1(doc.text),
+        "text_length": len(text),
+        "sha1": text_sha1(text),
     }
     if include_text:
-        record["text"] = doc.text
+        record["text"] = text
     entities = []
     for ent in doc.ents:
         entity: dict[str, Any] = {"start": ent.start_char, "end": ent.end_char, "label": ent.label_}

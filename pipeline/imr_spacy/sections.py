@@ -22,17 +22,14 @@ block), ``kb_id_`` its kind from the table (``historical``, ``family``, ...) or 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import ensure_path
 
 from .extensions import SECTIONS_KEY
+from .tables import RowsMixin, rows_from
 
 TITLES_FILE = "titles.jsonl"
 HEADER_LABEL = "HEADER"
@@ -52,8 +49,10 @@ class Section:
     kind: str
 
 
-class IMRSections:
+class IMRSections(RowsMixin):
     """Finds section titles with regexes built from the title table."""
+
+    rows_file = TITLES_FILE
 
     def __init__(self, titles: list[dict[str, Any]] | None = None) -> None:
         self.titles: list[dict[str, Any]] = list(titles or [])
@@ -71,9 +70,13 @@ class IMRSections:
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, titles: Any = None) -> None:
         """Load the title table (a list or a reader)."""
-        if callable(titles):
-            titles = titles()
-        self.titles = list(titles or [])
+        self.set_rows(rows_from(titles))
+
+    def get_rows(self) -> list[dict[str, Any]]:
+        return self.titles
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.titles = rows
         self._compile()
 
     def find(self, text: str) -> list[Section]:
@@ -137,24 +140,6 @@ class IMRSections:
         doc.spans[SECTIONS_KEY] = spans
         doc._.section_bounds = bounds
         return doc
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_jsonl(path / TITLES_FILE, self.titles)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> IMRSections:
-        self.titles = list(srsly.read_jsonl(ensure_path(path) / TITLES_FILE))
-        self._compile()
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.msgpack_dumps(self.titles)
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> IMRSections:
-        self.titles = list(srsly.msgpack_loads(data))
-        self._compile()
-        return self
 
 
 def section_kind(span: Span) -> str | None:

@@ -18,16 +18,15 @@ so the component can read the whole ``patterns/context`` folder.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy
-import srsly
 from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc
-from spacy.util import ensure_path
+
+from .tables import RowsMixin, rows_from
 
 ENDERS = frozenset({".", "!", "?", "..."})
 _ATTRS = [ORTH, IS_SPACE]
@@ -234,36 +233,26 @@ def set_sentences(doc: Doc, rules: SentenceRules | None = None) -> Doc:
     return doc.from_array([SENT_START], flags.astype("uint64"))
 
 
-class IMRSentencizer:
+class IMRSentencizer(RowsMixin):
     """Pipeline component wrapping :func:`set_sentences` with its abbreviation table."""
+
+    rows_file = ABBREVIATIONS_FILE
 
     def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
         self.rules = SentenceRules(rows)
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, rules: Any = None) -> None:
         """Load the abbreviation rows (a list or a reader; rows without "abbreviation" are skipped)."""
-        if callable(rules):
-            rules = rules()
-        self.rules = SentenceRules(rules or [])
+        self.set_rows(rows_from(rules))
+
+    def get_rows(self) -> list[dict[str, Any]]:
+        return self.rules.rows
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.rules = SentenceRules(rows)
 
     def __call__(self, doc: Doc) -> Doc:
         return set_sentences(doc, self.rules)
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_jsonl(path / ABBREVIATIONS_FILE, self.rules.rows)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> IMRSentencizer:
-        self.rules = SentenceRules(srsly.read_jsonl(ensure_path(path) / ABBREVIATIONS_FILE))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.msgpack_dumps(self.rules.rows)
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> IMRSentencizer:
-        self.rules = SentenceRules(srsly.msgpack_loads(data))
-        return self
 
 
 @Language.factory("imr_sentencizer")

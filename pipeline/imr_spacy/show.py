@@ -83,16 +83,18 @@ def section_blocks(doc: Doc) -> list[tuple[int, int, str | None]]:
         if end > max(start, pos):
             blocks.append((max(start, pos), end, title))
             pos = end
-    if pos < len(doc.text):
-        blocks.append((pos, len(doc.text), None))
+    size = len(doc.text)
+    if pos < size:
+        blocks.append((pos, size, None))
     # an entity runs into the next block: widen the block it starts in
+    ents = doc.ents
     out: list[tuple[int, int, str | None]] = []
     for start, end, title in blocks:
         if out and start < out[-1][1]:
             start = out[-1][1]
             if start >= end:
                 continue
-        reach = max([e.end_char for e in doc.ents if start <= e.start_char < end] + [end])
+        reach = max([e.end_char for e in ents if start <= e.start_char < end] + [end])
         out.append((start, reach, title))
     return out
 

@@ -64,3 +64,45 @@ class TablesMixin:
         self.tables = dict(srsly.msgpack_loads(data))
         self.on_tables()
         return self
+
+
+Rows = list[dict[str, Any]]
+
+
+def rows_from(value: Any) -> Rows:
+    """Rows given to ``initialize``: a list, a reader returning one, or None."""
+    if callable(value):
+        value = value()
+    return [dict(r) for r in value or []]
+
+
+class RowsMixin:
+    """``to_disk``/``from_disk``/``to_bytes``/``from_bytes`` for a component whose state is one rule table.
+
+    The table is saved as ``rows_file`` (JSONL); the component says how to read and set it.
+    """
+
+    rows_file: str
+
+    def get_rows(self) -> Rows:
+        raise NotImplementedError
+
+    def set_rows(self, rows: Rows) -> None:
+        """Replace the table and rebuild what derives from it."""
+        raise NotImplementedError
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(path / self.rows_file, self.get_rows())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Any:
+        self.set_rows(list(srsly.read_jsonl(ensure_path(path) / self.rows_file)))
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps(self.get_rows())
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Any:
+        self.set_rows(list(srsly.msgpack_loads(data)))
+        return self
