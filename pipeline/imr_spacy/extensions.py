@@ -87,8 +87,7 @@ def section_of(span: Span) -> str | None:
     bounds = span.doc._.section_bounds
     if not bounds:
         return None
-    starts = [b[0] for b in bounds]
-    i = bisect_right(starts, span.start_char) - 1
+    i = bisect_right(bounds, span.start_char, key=lambda b: b[0]) - 1
     if i < 0:
         return None
     start, end, title = bounds[i]
