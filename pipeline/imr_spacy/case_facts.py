@@ -57,7 +57,9 @@ class IMRCaseFacts(TablesMixin):
 
     def on_tables(self) -> None:
         self._fields = [
-            {**row, "regex": re.compile(rf"(?i){phrase_regex(row['cue'])}")} if "cue" in row else row
+            {**row, "regex": re.compile(rf"(?i){phrase_regex(row['cue'])}"), "first": row["cue"].split()[0].casefold()}
+            if "cue" in row
+            else row
             for row in self.tables.get("fields", [])
         ]
         self._patterns = [{**row, "regex": re.compile(row["pattern"])} for row in self.tables.get("patterns", [])]
@@ -81,6 +83,8 @@ class IMRCaseFacts(TablesMixin):
         if "role" in row:
             ent = next((e for e in view.ents if e.label_ == "DATE" and e._.date_role == row["role"]), None)
             return None if ent is None else _date_of(view, ent.start_char)
+        if row["first"] not in view.folded:  # (?i) can only match where the casefolded text has it
+            return None
         text = view.text
         m = row["regex"].search(text)
         if m is None:
@@ -115,13 +119,21 @@ class IMRCaseFacts(TablesMixin):
 class _View:
     """What the rules read of a Doc, computed once per call: its text and entities."""
 
-    __slots__ = ("_ents", "_starts", "doc", "text")
+    __slots__ = ("_ents", "_folded", "_starts", "doc", "text")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         self.text = doc.text
         self._ents: tuple[Span, ...] | None = None
         self._starts: list[int] = []
+        self._folded: str | None = None
+
+    @property
+    def folded(self) -> str:
+        """The casefolded text (a cheap test before a case-insensitive regex search)."""
+        if self._folded is None:
+            self._folded = self.text.casefold()
+        return self._folded
 
     @property
     def ents(self) -> tuple[Span, ...]:

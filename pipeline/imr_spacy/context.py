@@ -134,7 +134,7 @@ class IMRContext(RowsMixin):
                 continue
             if rule.section_scope:
                 if heads is None:
-                    heads = _headers(doc, matches, cum)
+                    heads = _headers(doc, matches, cum, orth)
                 k = bisect_right(heads, m.start)
                 out.append((m, m.end, heads[k] if k < len(heads) else n))
                 continue
@@ -249,12 +249,13 @@ def _contains(doc: Doc, text: str, start: int, end: int) -> bool:
     return any(t.text == text for t in doc[start:end])
 
 
-def _headers(doc: Doc, matches: list[Match], cum: Sequence[int]) -> list[int]:
+def _headers(doc: Doc, matches: list[Match], cum: Sequence[int], orth: list[int]) -> list[int]:
     """Starts (non-space token counts) of headers: header triggers and all-caps "TITLE:" runs."""
     heads = {m.start for m in matches if m.rule.section_scope}
-    for tok in doc:
-        if tok.text == ":":
-            h = header_start(doc, tok.i)
+    colon = doc.vocab.strings[":"]
+    for i, o in enumerate(orth):  # the ORTH array: no Token object per token
+        if o == colon:
+            h = header_start(doc, i)
             if h is not None:
                 heads.add(cum[h])
     return sorted(heads)

@@ -23,13 +23,14 @@ from typing import Any
 
 import srsly
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import registry
 
 from . import boundaries
 from .tables import RowsMixin, rows_from
 from .textview import CompactView
+from .windowed_matcher import WindowedMatcher
 
 PATTERNS_FILE = "patterns.jsonl"
 Candidate = tuple[int, int, str, int]  # view start, view end, label, priority
@@ -67,7 +68,7 @@ class IMREntityRuler(RowsMixin):
         self._build()
 
     def _build(self) -> None:
-        self.matcher = Matcher(self.nlp.vocab)
+        self.matcher = WindowedMatcher(self.nlp.vocab)
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr=self.phrase_matcher_attr)
         token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
         phrase_patterns: dict[str, list[str]] = {}
@@ -88,7 +89,8 @@ class IMREntityRuler(RowsMixin):
             self.phrase_matcher.add(key, [d for d in docs if len(d)])
 
     def __getstate__(self) -> dict[str, Any]:
-        # spaCy's Matcher drops greedy="LONGEST" when pickled (n_process, spawn): rebuild from patterns
+        # spaCy's Matcher drops greedy="LONGEST" when pickled (n_process, spawn), and the
+        # windowed matcher's lexeme cache is per process: rebuild both from the patterns
         return {k: v for k, v in self.__dict__.items() if k not in ("matcher", "phrase_matcher", "_rank")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -123,7 +125,7 @@ class IMREntityRuler(RowsMixin):
             self._build()
         strings = self.nlp.vocab.strings
         out: list[Candidate] = []
-        matches = list(self.matcher(view)) if len(self.matcher) else []
+        matches = self.matcher(view) if len(self.matcher) else []
         if len(self.phrase_matcher):
             matches.extend(self.phrase_matcher(view))
         for match_id, start, end in matches:

@@ -63,7 +63,8 @@ class IMRSections(RowsMixin):
         inline_rows = [t for t in self.titles if "title" in t and t.get("style") == "inline"]
         rules = [t["pattern"] for t in self.titles if t.get("rule") == "caps_header"]
         self._line = re.compile(rf"(?im)^[ \t\r]*({_alternation(line_rows)})[ \t\r]*:?[ \t\r]*$")
-        self._inline = re.compile(rf"(?i)({_alternation(inline_rows)})[ \t\r]*:")
+        # a word-start lookahead and a trie keep this from trying every title at every character
+        self._inline = re.compile(rf"(?i){_word_start(inline_rows)}({_trie(inline_rows)})[ \t\r]*:")
         caps = "|".join(f"(?:{p})" for p in rules) or r"(?!x)x"
         self._caps = re.compile(rf"({caps})[ \t\r]*:")
         self._by_key = {_key(t["title"]): t for t in self.titles if "title" in t}
@@ -157,6 +158,38 @@ def section_kind(span: Span) -> str | None:
 def _alternation(rows: list[dict[str, Any]]) -> str:
     alts = [_WRAP.join(re.escape(w) for w in row["title"].split()) for row in rows]
     return "|".join(sorted(alts, key=len, reverse=True)) or r"(?!x)x"
+
+
+def _trie(rows: list[dict[str, Any]]) -> str:
+    """The titles as one regex with shared leading words factored out (case-insensitive use)."""
+    root: dict[str, Any] = {}
+    for row in rows:
+        node = root
+        for word in row["title"].lower().split():
+            node = node.setdefault(word, {})
+        node[""] = {}  # end of a title
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = []
+        for word in sorted((w for w in node if w), key=len, reverse=True):
+            child = node[word]
+            rest = [w for w in child if w]
+            if not rest:
+                alts.append(re.escape(word))
+                continue
+            tail = f"{_WRAP}(?:{emit(child)})"
+            alts.append(re.escape(word) + (f"(?:{tail})?" if "" in child else tail))
+        return "|".join(alts)
+
+    return emit(root) or r"(?!x)x"
+
+
+def _word_start(rows: list[dict[str, Any]]) -> str:
+    """``\\b`` and a lookahead on the first characters, when every title starts with a word character."""
+    firsts = {row["title"].lower()[0] for row in rows if row["title"]}
+    if not firsts or not all(c.isalnum() for c in firsts):
+        return ""
+    return rf"\b(?=[{re.escape(''.join(sorted(firsts)))}])"
 
 
 def _at_boundary(text: str, start: int) -> bool:
