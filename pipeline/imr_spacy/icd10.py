@@ -157,6 +157,10 @@ class IMRICD10Linker(TablesMixin):
             re.compile("|".join(f"(?:{r['regex']})" for r in rows if r["use"] == use) or "(?!)")
             for use in ("strip", "alt", "site")
         )
+        self._indexed = False  # the code index is built on first use: loading stays fast
+
+    def _build_index(self) -> None:
+        """The bag index over the code descriptions, inclusion terms and synonyms (~1 s)."""
         self.index: dict[Bag, tuple[int, SideMap]] = {}
         self.code_bag: dict[str, Bag] = {}
         entries: list[tuple[int, Bag, str | None, str]] = []
@@ -171,6 +175,7 @@ class IMRICD10Linker(TablesMixin):
         self.any_site: dict[Bag, SideMap] = {}
         for row in self.tables.get("synonyms", []):
             self._add_synonym(row, desc_index)
+        self._indexed = True
 
     def _code_entries(self, code: str, desc: str, incl: Iterable[str]) -> list[tuple[int, Bag, str | None, str]]:
         text = self.strip.sub("", desc.lower())
@@ -228,6 +233,8 @@ class IMRICD10Linker(TablesMixin):
         for word in words:
             long = (doc_abbreviations or {}).get(word) or self.abbreviations.get(word)
             expanded.extend(long if long else (word,))
+        if not self._indexed:
+            self._build_index()
         content, side = bag_of(expanded, self.norm)
         if not content:
             return None
