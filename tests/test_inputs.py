@@ -176,3 +176,20 @@ def test_real_letters_read_as_text() -> None:
     docs = list(iter_documents([LETTERS / "CM16-0213037.pdf", LETTERS / "000_0a0da20b1dcb1a45.txt"]))
     assert [d.id for d in docs] == ["CM16-0213037", "000_0a0da20b1dcb1a45"]
     assert all(isinstance(d, Document) and len(d.text) > 1000 for d in docs)
+
+
+def test_pdfium_text_gets_pypdf_line_conventions() -> None:
+    from imr_spacy.pdf_reader import _pdfium_page_text
+
+    # PDFium joins a line-end hyphenation with U+FFFE and ends lines with CRLF
+    assert _pdfium_page_text("Electro\ufffediagnostic testing\r\nof the arm\rok") == (
+        "Electro-\ndiagnostic testing\nof the arm\nok"
+    )
+
+
+def test_real_letter_read_by_pdfium_has_no_pdfium_markers() -> None:
+    from imr_spacy.pdf_reader import _read_pdfium
+
+    text = _read_pdfium(sorted(LETTERS.glob("*.pdf"))[0])
+    assert text is not None and "\r" not in text and "\ufffe" not in text
+    assert "Upheld" in text or "Overturned" in text
