@@ -37,7 +37,7 @@ from spacy.vocab import Vocab
 
 Match = tuple[int, int, int]
 #: Lexeme cache rows kept before the cache is dropped (bounds memory on endless streams).
-MAX_CACHED_LEXEMES = 200_000
+MAX_CACHED_LEXEMES = 50_000
 _STRING_ATTRS = {"LOWER": "lower_", "ORTH": "orth_", "TEXT": "orth_", "NORM": "norm_"}
 _TABLES = ("start", "alive", "solo", "anchor")
 _RANGE_OP = re.compile(r"^\{(\d*)(,?)(\d*)\}$")
