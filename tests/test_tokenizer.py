@@ -46,3 +46,13 @@ def test_serialized_tokenizer_splits_the_same(nlp: Language) -> None:
     fresh.from_bytes(nlp.tokenizer.to_bytes())
     assert [t.text for t in fresh(text)] == [t.text for t in nlp.make_doc(text)]
     assert "Page(s)" in [t.text for t in fresh(text)]
+
+
+def test_doc_text_is_the_docs_text_and_follows_each_doc() -> None:
+    import spacy
+    from imr_spacy.textview import doc_text
+
+    nlp = spacy.blank("en")
+    docs = [nlp(f"Letter {i}: right knee pain.\n\nUpheld") for i in range(7)]
+    for doc in docs + docs[::-1]:
+        assert doc_text(doc) == doc.text

@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Span
 
 from .items import phrase_regex
 from .tables import Tables, TablesMixin
+from .textview import doc_text
 
 FACTS: tuple[str, ...] = (
     "case_number",
@@ -123,7 +124,7 @@ class _View:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self._ents: tuple[Span, ...] | None = None
         self._starts: list[int] = []
         self._folded: str | None = None

@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 
 from .items import Item, ItemFinder, phrase_regex
 from .tables import Tables, TablesMixin
+from .textview import doc_text
 
 Offsets = list[int]
 _GAP_WORD = re.compile(r"[A-Za-z]+|[^\sA-Za-z]")
@@ -51,7 +52,7 @@ class IMRDecisions(TablesMixin):
         by_label: dict[str, list[Span]] = {}
         for ent in doc.ents:
             by_label.setdefault(ent.label_, []).append(ent)
-        text = doc.text  # O(n) in spaCy: read once
+        text = doc_text(doc)  # O(n) in spaCy: read once per pipeline
         for start, end, strict in self._search_regions(doc, text):
             for item in self._finder.find(text, start, end):
                 decision = next((e for e in by_label.get("DECISION", []) if _overlaps(e, item.word)), None)

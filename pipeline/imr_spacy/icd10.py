@@ -39,6 +39,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .tables import Tables, TablesMixin
+from .textview import doc_text
 
 Bag = frozenset[str]
 SideMap = dict[str | None, str]
@@ -281,7 +282,7 @@ def doc_abbreviations(doc: Doc) -> dict[str, list[str]] | None:
     records = doc._.abbreviation_records
     if not records:
         return None
-    text = doc.text
+    text = doc_text(doc)
     out: dict[str, list[str]] = {}
     for rec in records:
         short = text[rec["short"][0] : rec["short"][1]]

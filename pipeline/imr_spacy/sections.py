@@ -30,6 +30,7 @@ from spacy.tokens import Doc, Span
 
 from .extensions import SECTIONS_KEY
 from .tables import RowsMixin, rows_from
+from .textview import doc_text
 
 TITLES_FILE = "titles.jsonl"
 HEADER_LABEL = "HEADER"
@@ -130,7 +131,7 @@ class IMRSections(RowsMixin):
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
         bounds: list[list[Any]] = []
-        for sec in self.find(doc.text):
+        for sec in self.find(doc_text(doc)):
             span = doc.char_span(sec.start, sec.end, label=sec.label, kb_id=sec.kind, alignment_mode="expand")
             if span is not None:
                 spans.append(span)

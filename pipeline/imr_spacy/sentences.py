@@ -27,6 +27,7 @@ from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc
 
 from .tables import RowsMixin, rows_from
+from .textview import doc_text
 
 ENDERS = frozenset({".", "!", "?", "..."})
 _ATTRS = [ORTH, IS_SPACE]
@@ -88,7 +89,7 @@ def sentence_starts(
     width = 0
     full = ""
     if breaks:
-        full = doc.text
+        full = doc_text(doc)
         width = max(len(line.strip()) for line in full.split("\n"))
     cands = sorted([i for i, h in enumerate(orth) if h in enders] + breaks)
     for i in cands:

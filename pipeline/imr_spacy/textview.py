@@ -46,6 +46,27 @@ class CompactView:
         return bisect_left(self.index, i)
 
 
+#: The texts of the last few Docs (each entry holds its Doc, so ids are not reused meanwhile).
+_TEXTS: dict[int, tuple[Doc, str]] = {}
+_TEXTS_KEPT = 4
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once for the components that read it in turn.
+
+    spaCy joins the text from a new Token object per token on every ``doc.text``; a Doc's text
+    never changes (retokenizing keeps it), so the last few are kept here.
+    """
+    entry = _TEXTS.get(id(doc))
+    if entry is not None and entry[0] is doc:
+        return entry[1]
+    text = doc.text
+    if len(_TEXTS) >= _TEXTS_KEPT:
+        del _TEXTS[next(iter(_TEXTS))]
+    _TEXTS[id(doc)] = (doc, text)
+    return text
+
+
 def compact_view(doc: Doc) -> CompactView:
     """Shorthand for :class:`CompactView`."""
     return CompactView(doc)

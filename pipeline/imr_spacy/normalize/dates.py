@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from dateutil import parser as dateparser
 from spacy.tokens import Span, Token
@@ -72,13 +73,7 @@ def normalize(span: Span, tables: Tables) -> None:
 
 def date_role(span: Span, tables: Tables) -> str:
     """The role whose cue scores best around ``span``; the default role without a cue."""
-    in_header = span._.section is None
-    rows = tuple(
-        (r["cue"], r["role"], r["weight"], r.get("side", "both"), r.get("max_distance", 10), bool(r.get("governs")))
-        for r in tables.get("date_roles", [])
-        if in_header or not r.get("header")
-    )
-    cues = _cue_index(rows)
+    cues = _cues(tables.get("date_roles", []), span._.section is None)
     default = next((r["role"] for r in tables.get("date_defaults", [])), "other")
     best, best_score = default, 0.0
     for side, words in (("left", _left_words(span)), ("right", _right_words(span))):
@@ -93,6 +88,34 @@ def date_role(span: Span, tables: Tables) -> str:
             if score > best_score:
                 best, best_score = role, score
     return best
+
+
+_CUES: dict[int, tuple[list[dict[str, Any]], dict[bool, dict[str, list[tuple]]]]] = {}
+
+
+def _cues(table: list[dict[str, Any]], in_header: bool) -> dict[str, list[tuple]]:
+    """The cue index of a role table (header-only cues count in the header), built once per table."""
+    entry = _CUES.get(id(table))
+    if entry is None or entry[0] is not table:  # the entry keeps its table alive: ids are not reused
+        index = {}
+        for header in (False, True):
+            rows = tuple(
+                (
+                    r["cue"],
+                    r["role"],
+                    r["weight"],
+                    r.get("side", "both"),
+                    r.get("max_distance", 10),
+                    bool(r.get("governs")),
+                )
+                for r in table
+                if header or not r.get("header")
+            )
+            index[header] = _cue_index(rows)
+        if len(_CUES) > 8:
+            _CUES.clear()
+        entry = _CUES[id(table)] = (table, index)
+    return entry[1][in_header]
 
 
 @lru_cache(maxsize=8)
