@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 
 from . import __version__
 from .extensions import CONTEXT_ATTRS, LABEL_ATTRS, SPAN_ATTRS
+from .textview import doc_text
 
 RECORD_FORMAT = "imr-annotation/1"
 Offsets = list[int]
@@ -65,15 +66,16 @@ def entity_attrs(span: Span, include_text: bool = True) -> dict[str, Any]:
 
     Without ``include_text``, cue fields that may quote the document (trigger words) are left out.
     """
-    attrs: dict[str, Any] = {name: bool(getattr(span._, name)) for name in CONTEXT_ATTRS}
-    cues = plain(span._.context_cues or [])
+    ext = span._  # one Underscore per span (each ``span._`` builds a new one)
+    attrs: dict[str, Any] = {name: bool(getattr(ext, name)) for name in CONTEXT_ATTRS}
+    cues = plain(ext.context_cues or [])
     attrs["context_cues"] = cues if include_text else [_cue_without_text(c) for c in cues]
-    attrs["section"] = span._.section
+    attrs["section"] = ext.section
     for name in LABEL_ATTRS.get(span.label_, ()):
-        attrs[name] = plain(getattr(span._, name))
+        attrs[name] = plain(getattr(ext, name))
     for name, default in SPAN_ATTRS.items():
         if name not in attrs and Span.has_extension(name):
-            value = getattr(span._, name)
+            value = getattr(ext, name)
             if value != default:
                 attrs[name] = plain(value)
     return attrs
@@ -87,7 +89,7 @@ def doc_to_record(
     Without ``include_text`` neither the document's text nor span texts (entities, cue triggers) are
     kept; extracted values (normalized attributes, case facts) are.
     """
-    text = doc.text  # O(n) in spaCy: read once
+    text = doc_text(doc)  # O(n) in spaCy: read once
     record: dict[str, Any] = {
         "format": RECORD_FORMAT,
         "id": doc_id,
@@ -101,7 +103,7 @@ def doc_to_record(
     for ent in doc.ents:
         entity: dict[str, Any] = {"start": ent.start_char, "end": ent.end_char, "label": ent.label_}
         if include_text:
-            entity["text"] = ent.text
+            entity["text"] = text[ent.start_char : ent.end_char]  # ent.text builds a Token per token
         entity["attrs"] = entity_attrs(ent, include_text)
         entities.append(entity)
     record["entities"] = entities
