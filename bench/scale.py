@@ -8,6 +8,8 @@ Parts (``--only``, comma-separated):
 
 - ``nproc``: ``nlp.pipe`` with ``n_process`` 1 and 2 over the letters repeated ``--copies`` times
   (target: >= 1.7x on 2 cores);
+- ``nproc-cli``: ``imr annotate --no-text`` with ``-n`` 1 and 2 on the letters repeated ``--cli-copies``
+  times as JSONL, process start to exit (the batch path; same target);
 - ``stream``: ``--n`` letter texts from a generator through ``nlp.pipe``, RSS sampled over time
   (target: growth < 50 MB after warm-up). Each text is a real letter with its digits rewritten per
   document, so new strings (dates, numbers) keep arriving as in a real stream;
@@ -69,6 +71,38 @@ def nproc(nlp: object, letters: list[str], copies: int, repeat: int) -> None:
         base = base or t.wall
         rows.append([n, len(texts), t.wall, len(texts) / t.wall, words / t.wall, base / t.wall])
     print(f"\n## n_process ({cpu_load()})")
+    print_table(["n_process", "docs", "seconds", "docs/s", "words/s", "speed-up"], rows)
+    print(f"speed-up 2 vs 1: {rows[1][-1]:.2f}x (target >= 1.7x)")
+
+
+def nproc_cli(model: Path, letters: list[str], copies: int, repeat: int) -> None:
+    """``imr annotate --no-text`` with 1 and 2 processes on the letters as JSONL (process start to exit).
+
+    This is the batch path: workers return records, not Docs, so the parent's share stays small
+    (``nlp.pipe(n_process=2)`` ships every Doc back as ``Doc.to_bytes`` and rebuilds it in the parent).
+    """
+    imr = Path(sys.executable).with_name("imr")
+    texts = letters * copies
+    words = count_words(texts)
+    rows = []
+    base = None
+    with tempfile.TemporaryDirectory(prefix="imr-scale-") as tmp:
+        src = Path(tmp) / "letters.jsonl"
+        with src.open("w", encoding="utf-8") as fh:
+            for i, text in enumerate(texts):
+                fh.write(json.dumps({"id": f"doc{i}", "text": text}) + "\n")
+        for n in (1, 2):
+            cmd = [str(imr), "annotate", str(src), "-o", str(Path(tmp) / f"out{n}.jsonl"), "--model", str(model)]
+            cmd += ["--no-text", "--no-progress", "-n", str(n)]
+
+            def run(cmd: list[str] = cmd, n: int = n) -> None:
+                (Path(tmp) / f"out{n}.jsonl").unlink(missing_ok=True)
+                subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+
+            t = best_of(run, repeat)
+            base = base or t.wall
+            rows.append([n, len(texts), t.wall, len(texts) / t.wall, words / t.wall, base / t.wall])
+    print(f"\n## imr annotate -n 1 vs -n 2 ({cpu_load()})")
     print_table(["n_process", "docs", "seconds", "docs/s", "words/s", "speed-up"], rows)
     print(f"speed-up 2 vs 1: {rows[1][-1]:.2f}x (target >= 1.7x)")
 
@@ -164,9 +198,10 @@ def pdfs_end_to_end(model: str | None, model_dir: Path, repeat: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="nproc,stream,cli,pdfs")
+    parser.add_argument("--only", default="nproc,nproc-cli,stream,cli,pdfs")
     parser.add_argument("--n", type=int, default=100_000, help="letters in the stream")
     parser.add_argument("--copies", type=int, default=4, help="copies of the 72 letters for nproc")
+    parser.add_argument("--cli-copies", type=int, default=20, help="copies of the 72 letters for nproc-cli")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cli-n-process", type=int, default=2)
     parser.add_argument("--model", help="a packaged/trained pipeline (default: assembled from the work tree)")
@@ -181,6 +216,8 @@ def main() -> None:
             nlp.to_disk(model_dir)
         if "nproc" in parts:
             nproc(nlp, letters, args.copies, args.repeat)
+        if "nproc-cli" in parts:
+            nproc_cli(model_dir, letters, args.cli_copies, args.repeat)
         if "stream" in parts:
             stream_pipe(nlp, letters, args.n)
         if "cli" in parts:
