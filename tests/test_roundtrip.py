@@ -199,3 +199,15 @@ def test_n_process_2_equals_1(nlp: Language, texts: Opaque, expected: Opaque) ->
 def test_pipe_equals_call(nlp: Language, texts: Opaque, expected: Opaque) -> None:
     got = safe_call(lambda: [canonical_json(nlp(t)) for t in texts])
     assert_same(got, expected)
+
+
+def test_msgpack_codecs_are_looked_up_once_and_still_work() -> None:
+    import imr_spacy  # noqa: F401  (freezes the registries)
+    import numpy as np
+    import srsly
+    from srsly import msgpack
+
+    assert not msgpack.msgpack_encoders.entry_points and not msgpack.msgpack_decoders.entry_points
+    assert "numpy" in msgpack.msgpack_decoders.get_all()
+    arr = np.arange(6, dtype="int32").reshape(2, 3)
+    assert (srsly.msgpack_loads(srsly.msgpack_dumps({"a": arr}))["a"] == arr).all()

@@ -14,12 +14,15 @@ from .decisions import make_decisions
 from .entity_ruler import make_entity_ruler
 from .icd10 import make_icd10
 from .model_merge import make_model_merge, make_model_stash
+from .msgpack_registry import freeze_msgpack_entry_points
 from .normalizer import make_normalizer
 from .sections import make_sections
 from .sentences import make_sentencizer
 from .tokenizer import create_imr_tokenizer
 
 __version__ = "0.1.0"
+
+freeze_msgpack_entry_points()  # Doc.to_bytes/from_bytes: no entry-point scan per call
 
 __all__ = [
     "create_imr_tokenizer",
