@@ -18,7 +18,7 @@ help:
 	@echo "make test      - set up .venv, build and install the package, run the tests"
 	@echo "make model     - assemble and package the pipeline only"
 	@echo "make lint      - ruff"
-	@echo "make train     - train the open-class NER pair on corpus/ (CPU, seeded)"
+	@echo "make train     - train the open-class NER (+ BILUO tagger) on corpus/ (CPU, seeded)"
 	@echo "make model-trained - assemble rules + trained NER into build/en_imr_pipeline_trained"
 	@echo "make evaluate  - per-label scores of the rules-only pipeline on corpus/test.jsonl"
 
@@ -53,7 +53,7 @@ train: $(VENV)/.installed
 
 model-trained: train
 	$(VENV)/bin/spacy assemble configs/pipeline_trained.cfg build/en_imr_pipeline_trained --paths.patterns patterns \
-		--paths.model training/model-best --paths.model_b training/model_b/model-best
+		--paths.model training/model-best
 
 evaluate: model
 	$(VENV)/bin/imr evaluate $(MODEL_DIR) corpus/test.jsonl

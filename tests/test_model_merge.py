@@ -139,9 +139,9 @@ def test_pipeline_trained_cfg_is_generated_from_pipeline_cfg() -> None:
     assert text == module.build(), "run training/make_trained_cfg.py after changing configs/pipeline.cfg"
     rules = spacy.util.load_config(root / "configs" / "pipeline.cfg")["nlp"]["pipeline"]
     trained = spacy.util.load_config(root / "configs" / "pipeline_trained.cfg")["nlp"]["pipeline"]
-    model_pipes = ("tok2vec", "ner", "model_stash", "ner_b", "model_stash_b", "model_merge")
-    assert [p for p in trained if p not in model_pipes] == rules
+    assert [p for p in trained if p not in module.MODEL_PIPES] == rules
     assert trained.index("model_merge") == trained.index("entity_ruler") + 1
+    assert trained.index("model_stash") == trained.index("entity_ruler") - 1
 
 
 def test_agreement_keeps_only_spans_both_models_predicted(blank: Language) -> None:
@@ -157,3 +157,53 @@ def test_model_policy_does_not_cut_a_rule_span_of_another_label(blank: Language)
     rules = [span(doc, "chronic low back pain", "FINDING")]
     model = [span(doc, "low back pain dated", "DIAGNOSIS")]
     assert texts(merge_spans(rules, model, "model", ["FINDING", "DIAGNOSIS"])) == [("chronic low back pain", "FINDING")]
+
+
+def test_stash_decodes_biluo_tags_into_spans_and_clears_them(blank: Language) -> None:
+    doc = blank("Request for physical therapy for low back pain and neck pain today")
+    tags = ["O", "O", "B-TREATMENT", "L-TREATMENT", "O", "B-DIAGNOSIS", "I-DIAGNOSIS", "L-DIAGNOSIS"]
+    tags += ["O", "I-DIAGNOSIS", "L-DIAGNOSIS", "U-DATE"]
+    for token, tag in zip(doc, tags, strict=True):
+        token.tag_ = tag
+    ModelStash(tags_key="model_tags")(doc)
+    got = texts(list(doc.spans["model_tags"]))
+    assert got == [("physical therapy", "TREATMENT"), ("low back pain", "DIAGNOSIS"), ("today", "DATE")]
+    assert {t.tag_ for t in doc} == {""}
+
+
+def test_agree_scope_replace_lets_unconfirmed_spans_only_fill(blank: Language) -> None:
+    doc = blank(TEXT)
+    rules = [span(doc, "low back pain", "DIAGNOSIS")]
+    model = [span(doc, "physical therapy", "TREATMENT"), span(doc, "chronic low back pain", "DIAGNOSIS")]
+    labels = ["TREATMENT", "DIAGNOSIS"]
+    assert texts(merge_spans(rules, model, "model", labels, agree=[], agree_scope="replace")) == [
+        ("physical therapy", "TREATMENT"),
+        ("low back pain", "DIAGNOSIS"),
+    ]
+    assert texts(merge_spans(rules, model, "model", labels, agree=model[1:], agree_scope="replace")) == [
+        ("physical therapy", "TREATMENT"),
+        ("chronic low back pain", "DIAGNOSIS"),
+    ]
+    assert texts(merge_spans(rules, model, "model", labels, agree=[], agree_scope="all")) == [
+        ("low back pain", "DIAGNOSIS")
+    ]
+    with pytest.raises(ValueError):
+        merge_spans(rules, model, "model", labels, agree=[], agree_scope="some")
+
+
+def test_plain_words_are_not_added_alone(blank: Language, tmp_path: Path) -> None:
+    doc = blank("An adequate trial of Zorvolex 35mg and other care was provided")
+    model = [span(doc, x, "TREATMENT") for x in ("adequate", "Zorvolex 35mg", "other", "adequate trial")]
+    labels = ["TREATMENT"]
+    assert len(merge_spans([], model, "model", labels)) == 3
+    got = merge_spans([], model[:3], "model", labels, plain_words={"adequate"})
+    assert texts(got) == [("Zorvolex 35mg", "TREATMENT")]
+    rules = [span(doc, "adequate", "TREATMENT")]
+    assert texts(merge_spans(rules, model[3:], "model", labels, plain_words={"adequate"})) == [
+        ("adequate trial", "TREATMENT")
+    ]
+    merge = ModelMerge("model", "model", labels)
+    merge.initialize(plain_words=["Adequate"])
+    merge.to_disk(tmp_path / "merge")
+    again = ModelMerge("model", "model", labels).from_disk(tmp_path / "merge")
+    assert again.plain_words == frozenset({"adequate"})

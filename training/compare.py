@@ -1,12 +1,13 @@
 """Rules only vs model only vs rules + model (each merge policy) on a gold JSONL, as Markdown tables.
 
     .venv/bin/python training/compare.py --model training/model-best --gold corpus/test.jsonl \\
-        [--model-b training/model_b/model-best] [--patterns patterns] [--json out.json] \\
-        [--policies single/fill,fill,longer,model,fill:DIAGNOSIS=model+EVIDENCE=model]
+        [--patterns patterns] [--json out.json] \\
+        [--policies model,model@replace,model@none,fill,longer,fill:DIAGNOSIS=model+EVIDENCE=model]
 
 The rules-only pipeline is ``configs/pipeline.cfg``; the combined one is ``configs/pipeline_trained.cfg`` with
-``components.model_merge.policy`` (and ``label_policies``: ``POLICY:LABEL=POLICY+...``; a ``single/`` prefix
-turns off the two-model agreement) overridden;
+``components.model_merge.policy`` overridden by each spec ``POLICY[@SCOPE][:LABEL=POLICY+...]``: ``label_policies``
+after the colon, and the agreement with the BILUO tagger after the ``@``: ``all`` (default: a NER span the tagger
+does not also produce is dropped), ``replace`` (it may only fill gaps) or ``none`` (no agreement).
 "model only" is the trained tok2vec + ner alone. Scores come from
 :mod:`imr_spacy.evaluate` (identical to shared/tools/score.py).
 """
@@ -38,22 +39,24 @@ def assemble(config: str, overrides: dict[str, Any]) -> Language:
     return nlp
 
 
-def systems(model: Path, model_b: Path, patterns: Path, policies: list[str]) -> dict[str, Language]:
+def systems(model: Path, patterns: Path, policies: list[str]) -> dict[str, Language]:
     out = {"rules only": assemble("pipeline.cfg", {"paths.patterns": str(patterns)})}
-    out["model only"] = spacy.load(model)
+    out["model only"] = spacy.load(model, exclude=["tagger"])
     for spec in policies:
-        single = spec.startswith("single/")
-        policy, _, per_label = spec.removeprefix("single/").partition(":")
+        head, _, per_label = spec.partition(":")
+        policy, _, scope = head.partition("@")
+        scope = scope or "all"
         label_policies = dict(x.split("=") for x in per_label.split("+") if x)
         out[f"rules + model ({spec})"] = assemble(
             "pipeline_trained.cfg",
             {
                 "paths.patterns": str(patterns),
                 "paths.model": str(model),
-                "paths.model_b": str(model_b),
+                "paths.general_words": str(ROOT / "training" / "general_words.txt"),
                 "components.model_merge.policy": policy,
                 "components.model_merge.label_policies": label_policies,
-                "components.model_merge.agree_key": None if single else "model_b",
+                "components.model_merge.agree_key": None if scope == "none" else "model_tags",
+                "components.model_merge.agree_scope": "all" if scope == "none" else scope,
             },
         )
     return out
@@ -79,16 +82,15 @@ def table(reports: dict[str, dict[str, Any]], kind: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=ROOT / "training" / "model-best")
-    ap.add_argument("--model-b", type=Path, default=ROOT / "training" / "model_b" / "model-best")
     ap.add_argument("--gold", type=Path, default=ROOT / "corpus" / "test.jsonl")
     ap.add_argument("--patterns", type=Path, default=ROOT / "patterns")
-    ap.add_argument("--policies", default="fill,longer,model")
+    ap.add_argument("--policies", default="model,model@none,fill,longer")
     ap.add_argument("--json", type=Path, help="also write all reports here")
     args = ap.parse_args()
     records = ev.load_gold(args.gold)
     reports = {}
     specs = [p for p in args.policies.split(",") if p]
-    for name, nlp in systems(args.model, args.model_b, args.patterns, specs).items():
+    for name, nlp in systems(args.model, args.patterns, specs).items():
         reports[name] = ev.evaluate(nlp, records)
     print(f"{args.gold} ({len(records)} docs)\n")
     print(table(reports, "overlap"))

@@ -1,6 +1,6 @@
 """Write corpus/train.jsonl, dev.jsonl and test.jsonl (deterministic for a seed).
 
-.venv/bin/python -m corpus.generator [--seed 20161209] [--out corpus] [--n 360]
+.venv/bin/python -m corpus.generator [--seed 20161209] [--out corpus] [--n 480]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def generate(seed: int, n: int) -> dict[str, list[dict]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=20161209)
-    ap.add_argument("--n", type=int, default=360)
+    ap.add_argument("--n", type=int, default=480)
     ap.add_argument("--out", default="corpus")
     ap.add_argument("--no-check", action="store_true", help="skip the tokenizer alignment check")
     args = ap.parse_args()

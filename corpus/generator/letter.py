@@ -403,14 +403,15 @@ class Writer:
         """A procedure/test/therapy name as a TREATMENT span (imaging keeps its 'of the site')."""
         text = e["text"]
         kind = e["kind"]
+        region, side = _place(e, self.c) or self.c.regions[0]
         if kind == "imaging" and with_site:
-            reg, side = self.r(self.c.regions)
+            reg, side = _place(e, self.c) or self.r(self.c.regions)
             site = self.r(REGIONS[reg]["sites"]).replace("{side}", side or "left")
             text = f"{text} of the {site}"
-        elif kind == "injection" and REGIONS[self.c.regions[0][0]]["levels"] and self.rng.random() < 0.4:
-            text = f"{text} at {self.r(REGIONS[self.c.regions[0][0]]['levels'])}"
-        elif kind == "surgery" and self.c.regions[0][1] and not _has_site(text) and self.rng.random() < 0.5:
-            text = f"{self.c.regions[0][1]} {REGIONS[self.c.regions[0][0]]['adj']} {text}"
+        elif kind == "injection" and REGIONS[region]["levels"] and self.rng.random() < 0.4:
+            text = f"{text} at {self.r(REGIONS[region]['levels'])}"
+        elif kind in ("injection", "surgery") and side and e.get("sited", True) and self.rng.random() < 0.4:
+            text = f"{side} {text}" if _has_site(text) else f"{side} {REGIONS[region]['adj']} {text}"
         return [self.ent(text, "TREATMENT")]
 
     def drug_text(self, e: dict[str, Any]) -> str:
@@ -594,7 +595,8 @@ class Writer:
         if roll < 0.7:
             e = self.r(self.c.pools.diagnoses)
             return self.dx_frag(e, neg=True)[1:2]
-        p = self.r([p for p in self.c.pools.procedures if p["kind"] in ("therapy", "injection", "program")])
+        procs = [p for p in self.c.pools.procedures if p["kind"] in ("therapy", "injection", "program")]
+        p = self.r(_fitting(procs, self.c))
         return [self.ent(p["text"], "TREATMENT", neg=True)]
 
     # ---- guideline cites
@@ -846,7 +848,7 @@ class Writer:
                 if args[0] == "dx":
                     e = self.r([e for e in c.pools.diagnoses if e["kind"] in ("condition", "injury", "systemic")])
                     return self.dx_frag(e)
-                p = self.r([p for p in c.pools.procedures if p["kind"] in ("surgery", "injection")])
+                p = self.r(_fitting([p for p in c.pools.procedures if p["kind"] in ("surgery", "injection")], c))
                 return self.tx_frag(p)
             finally:
                 self.mode = saved
@@ -854,6 +856,9 @@ class Writer:
             return self.symptom()
         if name == "sx2":
             return self.symptom()
+        if name == "sxbare":
+            bare = [e for e in c.diagnoses if e["kind"] in ("symptom", "condition")]
+            return self.dx_frag(self.r(bare or c.diagnoses))[:2]  # no ", unspecified" before "type"
         if name in ("F", "Fcap"):
             return self.finding("pos", cap=name == "Fcap")
         if name in ("N", "Ncap"):
@@ -868,7 +873,7 @@ class Writer:
         if name == "limb":
             return [Frag(REGIONS[c.regions[0][0]]["limb"])]
         if name == "IMG":
-            p = self.r([p for p in c.pools.procedures if p["kind"] == "imaging"])
+            p = self.r(_fitting([p for p in c.pools.procedures if p["kind"] == "imaging"], c))
             frags = self.tx_frag(p)
             return capitalize(frags) if cap else frags
         if name == "txlist":
@@ -917,9 +922,7 @@ class Writer:
             return self.dx_frag(self.r(c.pools.diagnoses))
         if name == "HYPTX":
             it = c.items[self.item_k]
-            return [
-                self.ent(self.r([it.tx, "therapy", "trial", it.tx]) if it.kind == "therapy" else it.tx, "TREATMENT")
-            ]
+            return [self.ent(self.r([it.tx, "therapy", it.tx]) if it.kind == "therapy" else it.tx, "TREATMENT")]
         if name == "ITEMR":
             return self.item_frags(c.items[self.item_k], "prose")
         if name == "NEC":
@@ -973,6 +976,34 @@ SITE_WORDS = (
     "sacroiliac",
     "meniscectomy",
     "finger",
+    "thumb",
+    "subacromial",
+    "glenohumeral",
+    "trochanteric",
+    "piriformis",
+    "genicular",
+    "occipital",
+    "suprascapular",
+    "intercostal",
+    "femoral",
+    "tarsal",
+    "achilles",
+    "acl",
+    "tfcc",
+    "cmc",
+    "slap",
+    "labral",
+    "biceps",
+    "hernia",
+    "coccy",
+    "dorsal compartment",
+    "tibial",
+    "interbody",
+    "epicondyl",
+    "ulnar",
+    "radial",
+    "tennis",
+    "ankle",
 )
 
 
@@ -980,6 +1011,27 @@ def _has_site(text: str) -> bool:
     """Whether a procedure name already names a body site (then no site is added)."""
     low = text.lower()
     return any(w in low for w in SITE_WORDS)
+
+
+def _own_regions(e: dict[str, Any]) -> list[str]:
+    """The body regions a procedure belongs to (``region``: a name or a list; none: any region)."""
+    own = e.get("region")
+    return [] if own is None else [own] if isinstance(own, str) else list(own)
+
+
+def _fitting(procs: list[dict[str, Any]], c: Case) -> list[dict[str, Any]]:
+    """The procedures that suit the case's body regions (those without a ``region`` suit every case)."""
+    names = {r for r, _ in c.regions}
+    return [p for p in procs if not _own_regions(p) or names & set(_own_regions(p))] or procs
+
+
+def _place(e: dict[str, Any], c: Case) -> tuple[str, str | None] | None:
+    """(region, side) of the case where a region-bound procedure is done; None for unbound ones."""
+    own = _own_regions(e)
+    if not own:
+        return None
+    hits = [(r, s) for r, s in c.regions if r in own]
+    return hits[0] if hits else (own[0], None)
 
 
 def _expand_pages(pg: str) -> list[int]:
@@ -1028,7 +1080,7 @@ def draw_case(rng: random.Random, fmt: str, split: str) -> Case:
     if len(c.diagnoses) < 2:
         c.diagnoses += _pool_choice(rng, [e for e in p.diagnoses if e["kind"] != "imaging"], 2)
     c.imaging_dx = [e for e in p.diagnoses if e["kind"] == "imaging" and e["region"] in names]
-    procs = [e for e in p.procedures if e["kind"] in ("therapy", "program", "injection", "device")]
+    procs = _fitting([e for e in p.procedures if e["kind"] in ("therapy", "program", "injection", "device")], c)
     prior = _pool_choice(rng, procs, rng.randint(2, 4))
     drugs = _pool_choice(rng, list(p.drugs), rng.randint(2, 4))
     c.meds = drugs
@@ -1120,9 +1172,13 @@ def draw_item(rng: random.Random, c: Case) -> Item:
                 outcome,
             )
     procs = [e for e in p.procedures if e["kind"] == kind] or [e for e in p.procedures if e["kind"] == "therapy"]
-    e = _pool_choice(rng, procs, 1)[0]
+    e = _pool_choice(rng, _fitting(procs, c), 1)[0]
     kind = e["kind"]
     tx = e["text"]
+    placed = _place(e, c)
+    if placed and placed[0] != region:
+        region, side = placed
+        site = rng.choice(REGIONS[region]["sites"]).replace("{side}", side or "left")
     count = None
     item_site: str | None = None
     if kind == "therapy":
@@ -1131,7 +1187,7 @@ def draw_item(rng: random.Random, c: Case) -> Item:
         item_site = site if rng.random() < 0.8 else None
     elif kind == "imaging":
         tx = f"{tx} of the {site}" if rng.random() < 0.8 else f"{tx} of {site}"
-        if rng.random() < 0.35:
+        if re.search(r"\b(MRI|CT|arthrogram|magnetic)\b", tx) and rng.random() < 0.35:
             tx += rng.choice([" without contrast", " with contrast", " without contrast"])
     elif kind == "injection":
         levels = REGIONS[region]["levels"]
@@ -1143,11 +1199,14 @@ def draw_item(rng: random.Random, c: Case) -> Item:
                 ]
             )
         elif side:
-            tx = f"{side} {REGIONS[region]['adj']} {tx}"
+            tx = f"{side} {tx}" if _has_site(tx) else f"{side} {REGIONS[region]['adj']} {tx}"
         if rng.random() < 0.2:
             count = (rng.randint(1, 3),) * 2
-    elif kind == "surgery" and side and not _has_site(tx):
-        tx = rng.choice([f"{side} {REGIONS[region]['adj']} {tx}", f"{tx} of the {site}"])
+    elif kind == "surgery" and side and e.get("sited", True):
+        if _has_site(tx):
+            tx = f"{side} {tx}" if rng.random() < 0.5 else tx
+        else:
+            tx = rng.choice([f"{side} {REGIONS[region]['adj']} {tx}", f"{tx} of the {site}"])
     elif kind == "referral" and rng.random() < 0.2:
         count = (rng.randint(1, 6),) * 2
     return Item(kind, tx, kind, item_site, region, count, "", outcome)

@@ -1,0 +1,76 @@
+"""training/convert.py: gold JSONL -> DocBin with BILUO tags, and the seeded word-swap augmentation."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = "The patient has lumbar strain and requests Zorvolex 35mg. An adequate rationale was not given on 02/03/2015."
+
+
+def _convert() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("imr_training_convert", ROOT / "training" / "convert.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def gold(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def at(phrase: str, label: str) -> dict:
+        start = TEXT.index(phrase)
+        return {"start": start, "end": start + len(phrase), "label": label, "attrs": {}}
+
+    rec = {
+        "id": "t-1",
+        "text": TEXT,
+        "spans": [at("lumbar strain", "DIAGNOSIS"), at("Zorvolex 35mg", "TREATMENT"), at("02/03/2015", "DATE")],
+        "decisions": [],
+    }
+    path = tmp_path_factory.mktemp("gold") / "gold.jsonl"
+    path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    return path
+
+
+def _docs(path: Path) -> list:
+    return list(DocBin().from_disk(path).get_docs(spacy.blank("en").vocab))
+
+
+def test_convert_keeps_open_labels_and_sets_biluo_tags(gold: Path, tmp_path: Path) -> None:
+    assert _convert().convert(gold, tmp_path / "out.spacy") == 1
+    (doc,) = _docs(tmp_path / "out.spacy")
+    assert [(e.text, e.label_) for e in doc.ents] == [("lumbar strain", "DIAGNOSIS"), ("Zorvolex 35mg", "TREATMENT")]
+    assert [t.tag_ for t in doc[3:5]] == ["B-DIAGNOSIS", "L-DIAGNOSIS"]
+    assert doc[0].tag_ == "O"
+
+
+def test_augmented_copies_swap_only_plain_words_outside_spans_and_are_seeded(gold: Path, tmp_path: Path) -> None:
+    convert = _convert()
+    assert convert.convert(gold, tmp_path / "a.spacy", augment=3, seed=5) == 4
+    convert.convert(gold, tmp_path / "b.spacy", augment=3, seed=5)
+    assert (tmp_path / "a.spacy").read_bytes() == (tmp_path / "b.spacy").read_bytes()
+    docs = _docs(tmp_path / "a.spacy")
+    original = docs[0]
+    words = set(convert.general_words([]))
+    for copy in docs[1:]:
+        assert len(copy) == len(original)
+        assert [(e.text, e.label_) for e in copy.ents] == [(e.text, e.label_) for e in original.ents]
+        assert copy[-2].text == "02/03/2015"  # other gold spans are kept too
+        for a, b in zip(original, copy, strict=True):
+            assert a.text == b.text or (b.lower_ in words and not a.is_stop)
+    assert any(c.text != original.text for c in docs[1:])
+
+
+def test_general_words_skip_words_inside_gold_entities() -> None:
+    convert = _convert()
+    rec = {"text": "chronic adequate pain", "spans": [{"start": 0, "end": 21, "label": "DIAGNOSIS"}]}
+    assert "adequate" in convert.general_words([])
+    assert "adequate" not in convert.general_words([rec])
