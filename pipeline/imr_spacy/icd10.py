@@ -160,6 +160,11 @@ class IMRICD10Linker(TablesMixin):
         )
         self._indexed = False  # the code index is built on first use: loading stays fast
 
+    def ensure_index(self) -> None:
+        """Build the code index now if it is not built yet (it is otherwise built on first use)."""
+        if not self._indexed:
+            self._build_index()
+
     def _build_index(self) -> None:
         """The bag index over the code descriptions, inclusion terms and synonyms (~1 s)."""
         self.index: dict[Bag, tuple[int, SideMap]] = {}
@@ -234,8 +239,7 @@ class IMRICD10Linker(TablesMixin):
         for word in words:
             long = (doc_abbreviations or {}).get(word) or self.abbreviations.get(word)
             expanded.extend(long if long else (word,))
-        if not self._indexed:
-            self._build_index()
+        self.ensure_index()
         content, side = bag_of(expanded, self.norm)
         if not content:
             return None
