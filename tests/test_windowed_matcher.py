@@ -104,6 +104,8 @@ def test_non_greedy_keys_keep_every_overlapping_match() -> None:
         [{"LOWER": "no"}, {"LOWER": "pain", "OP": "!"}],  # negated token
         [{"LOWER": "maybe", "OP": "?"}],  # every token optional
         [{"_": {"flag": True}}],  # an extension
+        [{"NORM": "knee"}],  # a token may override its norm: not a lexeme property
+        [{"LOWER": {"IN": [12345]}}],  # hashes, not strings
     ],
 )
 def test_unsupported_patterns_fall_back_to_the_whole_doc(pattern: list[dict[str, Any]]) -> None:

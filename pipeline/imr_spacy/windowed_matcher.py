@@ -38,7 +38,8 @@ from spacy.vocab import Vocab
 Match = tuple[int, int, int]
 #: Lexeme cache rows kept before the cache is dropped (bounds memory on endless streams).
 MAX_CACHED_LEXEMES = 50_000
-_STRING_ATTRS = {"LOWER": "lower_", "ORTH": "orth_", "TEXT": "orth_", "NORM": "norm_"}
+#: Lexeme attributes (a token cannot override them, so they can be cached per lexeme; NORM can).
+_STRING_ATTRS = {"LOWER": "lower_", "ORTH": "orth_", "TEXT": "orth_"}
 _TABLES = ("start", "alive", "solo", "anchor")
 _RANGE_OP = re.compile(r"^\{(\d*)(,?)(\d*)\}$")
 
@@ -84,6 +85,8 @@ class _Spec:
             if not isinstance(value, dict):
                 raise Unsupported(attr)
             for kind, arg in value.items():
+                if kind in ("IN", "NOT_IN") and not all(isinstance(v, str) for v in arg):
+                    raise Unsupported(f"{kind} with non-string values")  # e.g. hashes
                 if kind == "IN":
                     self.tests.append((name, "in", frozenset(arg)))
                 elif kind == "NOT_IN":
