@@ -198,7 +198,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     linker, t_init = make_linker()
-    linker.ensure_index()
     print(f"index: {len(linker.index):,} keys from {len(linker.tables.get('codes', [])):,} codes in {t_init:.2f}s")
     eval_phrases(linker, args.gold, args.errors)
     nlp = spacy.blank("en")

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,20 @@ def nproc(nlp: Any, letters: list[str], copies: int, repeat: int) -> None:
     print(f"speed-up 2 vs 1: {rows[1][-2]:.2f}x end to end, {rows[1][-1]:.2f}x steady (target >= 1.7x)")
 
 
+def _write_letters(path: Path, texts: Iterable[str]) -> None:
+    """``texts`` as a JSONL input of ``imr annotate`` (ids ``doc0``, ``doc1``, ...)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for i, text in enumerate(texts):
+            fh.write(json.dumps({"id": f"doc{i}", "text": text}) + "\n")
+
+
+def _annotate_cmd(src: Path, out: Path, model: Path, n_process: int, *extra: str) -> list[str]:
+    """The ``imr annotate`` command line of a benchmark run (no progress bar)."""
+    imr = Path(sys.executable).with_name("imr")
+    args = [imr, "annotate", src, "-o", out, "--model", model, "--no-progress", "-n", n_process, *extra]
+    return [str(a) for a in args]
+
+
 _RATE = re.compile(r"; ([0-9.]+) s \(([0-9.]+) docs/s\)")
 
 
@@ -102,19 +116,15 @@ def nproc_cli(model: Path, letters: list[str], copies: int, repeat: int) -> None
     This is the batch path: workers return records, not Docs, so the parent's share stays small
     (``nlp.pipe(n_process=2)`` ships every Doc back as ``Doc.to_bytes`` and rebuilds it in the parent).
     """
-    imr = Path(sys.executable).with_name("imr")
     texts = letters * copies
     words = count_words(texts)
     rows = []
     with tempfile.TemporaryDirectory(prefix="imr-scale-") as tmp:
         src = Path(tmp) / "letters.jsonl"
-        with src.open("w", encoding="utf-8") as fh:
-            for i, text in enumerate(texts):
-                fh.write(json.dumps({"id": f"doc{i}", "text": text}) + "\n")
+        _write_letters(src, texts)
         for n in (1, 2):
             out = Path(tmp) / "out.jsonl"
-            cmd = [str(imr), "annotate", str(src), "-o", str(out), "--model", str(model)]
-            cmd += ["--no-text", "--no-progress", "-n", str(n)]
+            cmd = _annotate_cmd(src, out, model, n, "--no-text")
             best: tuple[float, float] | None = None
             for _ in range(repeat):
                 out.unlink(missing_ok=True)
@@ -168,15 +178,11 @@ def stream_pipe(nlp: object, letters: list[str], n: int) -> None:
 
 
 def stream_cli(model: Path, letters: list[str], n: int, n_process: int) -> None:
-    imr = Path(sys.executable).with_name("imr")
     print(f"\n## stream of {n} letters through imr annotate --no-text -n {n_process} ({cpu_load()})")
     with tempfile.TemporaryDirectory(prefix="imr-scale-") as tmp:
         src = Path(tmp) / "stream.jsonl"
-        with src.open("w", encoding="utf-8") as fh:
-            for i, text in enumerate(stream(letters, n)):
-                fh.write(json.dumps({"id": f"doc{i}", "text": text}) + "\n")
-        cmd = [str(imr), "annotate", str(src), "-o", str(Path(tmp) / "out.jsonl"), "--model", str(model)]
-        cmd += ["--no-text", "--no-progress", "-n", str(n_process)]
+        _write_letters(src, stream(letters, n))
+        cmd = _annotate_cmd(src, Path(tmp) / "out.jsonl", model, n_process, "--no-text")
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with RssSampler(interval=0.5, pid=proc.pid, pss=True) as sampler:
@@ -212,12 +218,11 @@ def pdfs_end_to_end(model: str | None, model_dir: Path, repeat: int) -> None:
 
         t = best_of(run, repeat)
         rows.append([f"in-process, n_process={n} (load + read + annotate)", t.wall])
-    imr = Path(sys.executable).with_name("imr")
     with tempfile.TemporaryDirectory(prefix="imr-scale-") as tmp:
-        cmd = [str(imr), "annotate", str(LETTERS), "-o", str(Path(tmp) / "out.jsonl"), "--model", str(model_dir)]
+        cmd = _annotate_cmd(LETTERS, Path(tmp) / "out.jsonl", model_dir, 2)
 
         def cli() -> None:
-            subprocess.run([*cmd, "--no-progress", "-n", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         rows.append(["imr annotate -n 2 (process start to exit)", best_of(cli, repeat).wall])
     print_table(["run", "seconds"], rows)

@@ -30,5 +30,13 @@ def nlp() -> Language:
 
 
 @pytest.fixture(scope="session")
+def model_dir(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working-tree pipeline on disk, for ``--model`` and worker processes."""
+    path = tmp_path_factory.mktemp("model") / "imr_model"
+    nlp.to_disk(path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED_TEXT.read_text(encoding="utf-8")

@@ -58,14 +58,6 @@ def run(*args: str) -> click.testing.Result:
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture(scope="session")
-def model_dir(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The working-tree pipeline on disk, for ``--model`` and worker processes."""
-    path = tmp_path_factory.mktemp("model") / "imr_model"
-    nlp.to_disk(path)
-    return path
-
-
 @pytest.fixture(scope="module")
 def mixed_run(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """``imr annotate`` over the 72 real PDFs, the bad set, a 50 MB file and a symlink loop."""

@@ -42,14 +42,6 @@ def said(result: click.testing.Result) -> str:
 
 
 @pytest.fixture(scope="module")
-def model_path(nlp: Language, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The working-tree pipeline on disk, loadable by the worker processes."""
-    path = tmp_path_factory.mktemp("dask_model") / "imr_model"
-    nlp.to_disk(path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     """The address of a LocalCluster with 2 worker processes, one thread each, on loopback."""
     with (
@@ -67,10 +59,10 @@ def scheduler() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def local_run(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+def local_run(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """The default engine over the 72 real letters and the seed: OUT's bytes and its lines by id."""
     out = tmp_path_factory.mktemp("local") / "out.jsonl"
-    result = run("annotate", LETTERS, "-o", out, "--model", model_path, "--no-progress")
+    result = run("annotate", LETTERS, "-o", out, "--model", model_dir, "--no-progress")
     assert result.exit_code == 0, result.stderr[-2000:]
     return {"out": out.read_bytes(), "errors": out.with_name("out.errors.jsonl").read_bytes()}
 
@@ -80,10 +72,10 @@ def lines_by_id(data: bytes) -> dict[str, bytes]:
 
 
 def test_dask_engine_writes_the_local_runs_lines_in_the_same_order(
-    local_run: dict[str, bytes], model_path: Path, scheduler: str, tmp_path: Path
+    local_run: dict[str, bytes], model_dir: Path, scheduler: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.jsonl"
-    args = ("annotate", LETTERS, "-o", out, "--model", model_path, "--no-progress")
+    args = ("annotate", LETTERS, "-o", out, "--model", model_dir, "--no-progress")
     result = run(*args, "--engine", "dask", "--scheduler", scheduler, "--partition-size", "8")
     assert result.exit_code == 0, result.stderr[-2000:]
     assert out.read_bytes().count(b"\n") == 73
@@ -96,13 +88,13 @@ def test_dask_engine_writes_the_local_runs_lines_in_the_same_order(
 
 
 def test_interrupted_run_resumed_reuses_partition_files_and_ends_with_the_same_lines(
-    local_run: dict[str, bytes], model_path: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    local_run: dict[str, bytes], model_dir: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     letters = [LETTERS / "000_0a0da20b1dcb1a45.txt", *sorted(LETTERS.glob("*.pdf"))[:11]]
     reference = lines_by_id(local_run["out"])
     expected = b"".join(reference[p.stem] for p in letters)
     out = tmp_path / "out.jsonl"
-    args = ("annotate", *letters, "-o", out, "--model", model_path, "--no-progress")
+    args = ("annotate", *letters, "-o", out, "--model", model_dir, "--no-progress")
     dask = ("--engine", "dask", "--scheduler", scheduler, "--partition-size", "2")
 
     merge = dask_engine._Runner._merge
@@ -135,7 +127,7 @@ def test_interrupted_run_resumed_reuses_partition_files_and_ends_with_the_same_l
 
 
 def test_bad_files_become_the_same_error_lines_and_exit_1(
-    model_path: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    model_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -144,10 +136,10 @@ def test_bad_files_become_the_same_error_lines_and_exit_1(
     (folder / "named.txt").write_bytes(f"Patient {MARKER} \xe9 knee".encode("latin-1"))
     (folder / "x_more.jsonl").write_text(f'{{"id": "j1", "text": "{MARKER} denied"}}\n{{"id": 5', encoding="utf-8")
     local, dask = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
-    first = run("annotate", folder, "-o", local, "--model", model_path, "--no-progress")
+    first = run("annotate", folder, "-o", local, "--model", model_dir, "--no-progress")
     # no --scheduler: the engine starts (and stops) a LocalCluster of its own
     second = run(
-        *("annotate", folder, "-o", dask, "--model", model_path, "--no-progress"),
+        *("annotate", folder, "-o", dask, "--model", model_dir, "--no-progress"),
         *("--engine", "dask", "--workers", "1", "--partition-size", "2"),
     )
     assert first.exit_code == second.exit_code == 1, second.stderr[-2000:]
@@ -165,21 +157,21 @@ def test_bad_files_become_the_same_error_lines_and_exit_1(
 
 
 def test_usage_errors_exit_2_and_leave_the_output_alone(
-    model_path: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    model_dir: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed = LETTERS / "000_0a0da20b1dcb1a45.txt"
     out = tmp_path / "out.jsonl"
     out.write_bytes(b'{"id": "kept"}\n')
     base = ("annotate", seed, "-o", out)
-    assert run(*base, "--model", model_path, "--scheduler", scheduler).exit_code == 2
-    assert run(*base, "--model", model_path, "--workers", "2").exit_code == 2
-    assert run(*base, "--model", model_path, "--engine", "dask", "-n", "2").exit_code == 2
-    both = run(*base, "--model", model_path, "--engine", "dask", "--scheduler", scheduler, "--workers", "2")
+    assert run(*base, "--model", model_dir, "--scheduler", scheduler).exit_code == 2
+    assert run(*base, "--model", model_dir, "--workers", "2").exit_code == 2
+    assert run(*base, "--model", model_dir, "--engine", "dask", "-n", "2").exit_code == 2
+    both = run(*base, "--model", model_dir, "--engine", "dask", "--scheduler", scheduler, "--workers", "2")
     assert both.exit_code == 2 and "leave it out with --scheduler" in said(both)
     missing = run(*base, "--model", tmp_path / "no_model", "--engine", "dask", "--scheduler", scheduler)
     assert missing.exit_code == 2 and "cannot load model" in said(missing) and "on the workers: [E050]" in said(missing)
     monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", "1s")
-    nobody = run(*base, "--model", model_path, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    nobody = run(*base, "--model", model_dir, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
     assert nobody.exit_code == 2 and "cannot connect to scheduler tcp://127.0.0.1:9" in said(nobody)
     assert out.read_bytes() == b'{"id": "kept"}\n'
 

@@ -45,6 +45,13 @@ def encode_line(obj: dict[str, Any]) -> bytes:
         return (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class JsonlWriter:
     """Appends JSON lines, each in one write, flushed to the OS at once and fsynced periodically.
 
@@ -64,9 +71,7 @@ class JsonlWriter:
 
     def write_line(self, data: bytes) -> None:
         """Write one encoded line (``data`` ends with a newline), as :meth:`write` does."""
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view) :]
+        write_all(self.fd, data)
         self.unsynced += 1
         if self.unsynced >= FSYNC_EVERY or time.monotonic() - self.synced_at >= FSYNC_SECONDS:
             self.sync()

@@ -219,7 +219,10 @@ def _drop_over_entities(
 
 
 def _cues_by_target(scoped: list[Scoped], starts: list[int], ends: list[int]) -> dict[int, list[Match]]:
-    """Target index -> the triggers whose scope holds it, in ``scoped`` order (as :func:`_in_scope`).
+    """Target index -> the triggers whose scope holds it, in ``scoped`` order.
+
+    A forward trigger holds a target starting in ``[max(lo, m.end), hi)``; a backward one a target
+    ending in ``(lo, min(hi, m.start)]``; a bidirectional one either.
 
     ``starts``/``ends``: non-space token offsets of the targets (in Doc order, so both ascend).
     """
@@ -235,14 +238,6 @@ def _cues_by_target(scoped: list[Scoped], starts: list[int], ends: list[int]) ->
         for i in hits:
             out.setdefault(i, []).append(m)
     return out
-
-
-def _in_scope(m: Match, lo: int, hi: int, start: int, end: int) -> bool:
-    """Whether the entity of non-space tokens ``start``..``end`` lies in the scope of ``m``."""
-    direction = m.rule.direction
-    if direction != "BACKWARD" and m.end <= start and lo <= start < hi:
-        return True
-    return direction != "FORWARD" and end <= m.start and lo < end <= hi
 
 
 def _contains(doc: Doc, text: str, start: int, end: int) -> bool:

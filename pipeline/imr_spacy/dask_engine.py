@@ -49,6 +49,7 @@ from .batch import (
     error_line,
     load_model,
     record_counts,
+    write_all,
 )
 from .inputs import Document, FileInput, InputError, Item, load
 from .records import pipeline_info
@@ -201,9 +202,7 @@ def _write_atomically(path: Path, lines: Iterable[bytes]) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         for data in lines:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -161,13 +161,7 @@ class IMRICD10Linker(TablesMixin):
         # Built at load, not on first use: lazily, the load is 1 s faster, but the Python heap then
         # holds the 33k code rows without the index's many long-lived objects, and the cyclic GC's
         # full collections come often enough to slow short documents 3x (NegEx mode of score.py).
-        self._indexed = False
         self._build_index()
-
-    def ensure_index(self) -> None:
-        """Build the code index if it is not built (``on_tables`` builds it; kept for callers that check)."""
-        if not self._indexed:
-            self._build_index()
 
     def _build_index(self) -> None:
         """The bag index over the code descriptions, inclusion terms and synonyms (~1 s)."""
@@ -185,7 +179,6 @@ class IMRICD10Linker(TablesMixin):
         self.any_site: dict[Bag, SideMap] = {}
         for row in self.tables.get("synonyms", []):
             self._add_synonym(row, desc_index)
-        self._indexed = True
 
     def _code_entries(self, code: str, desc: str, incl: Iterable[str]) -> list[tuple[int, Bag, str | None, str]]:
         text = self.strip.sub("", desc.lower())
@@ -243,7 +236,6 @@ class IMRICD10Linker(TablesMixin):
         for word in words:
             long = (doc_abbreviations or {}).get(word) or self.abbreviations.get(word)
             expanded.extend(long if long else (word,))
-        self.ensure_index()
         content, side = bag_of(expanded, self.norm)
         if not content:
             return None

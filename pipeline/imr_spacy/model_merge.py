@@ -125,6 +125,15 @@ def _overlaps(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+def check_policies(policy: str, label_policies: dict[str, str], agree_scope: str) -> None:
+    """Raise ValueError for an unknown policy (default or per label) or agree scope."""
+    for p in (policy, *label_policies.values()):
+        if p not in POLICIES:
+            raise ValueError(f"unknown merge policy {p!r}; expected one of {POLICIES}")
+    if agree_scope not in AGREE_SCOPES:
+        raise ValueError(f"unknown agree_scope {agree_scope!r}; expected one of {AGREE_SCOPES}")
+
+
 def merge_spans(
     rule_ents: Iterable[Span],
     model_spans: Iterable[Span],
@@ -142,12 +151,8 @@ def merge_spans(
     be added where no rule entity is). ``plain_words``: with it, a one-token model span that would be
     added where no rule entity is, and is a stop word or one of these (lower-case) words, is dropped.
     """
-    if agree_scope not in AGREE_SCOPES:
-        raise ValueError(f"unknown agree_scope {agree_scope!r}; expected one of {AGREE_SCOPES}")
     label_policies = label_policies or {}
-    for p in (policy, *label_policies.values()):
-        if p not in POLICIES:
-            raise ValueError(f"unknown merge policy {p!r}; expected one of {POLICIES}")
+    check_policies(policy, label_policies, agree_scope)
     open_set = set(open_labels)
     agreed = None if agree is None else {(s.start, s.end, s.label_) for s in agree}
     kept = list(rule_ents)
@@ -192,16 +197,12 @@ class ModelMerge:
         agree_key: str | None = None,
         agree_scope: str = "all",
     ) -> None:
-        for p in (policy, *(label_policies or {}).values()):
-            if p not in POLICIES:
-                raise ValueError(f"unknown merge policy {p!r}; expected one of {POLICIES}")
+        check_policies(policy, label_policies or {}, agree_scope)
         self.spans_key = spans_key
         self.policy = policy
         self.open_labels = tuple(open_labels)
         self.label_policies = dict(label_policies or {})
         self.agree_key = agree_key
-        if agree_scope not in AGREE_SCOPES:
-            raise ValueError(f"unknown agree_scope {agree_scope!r}; expected one of {AGREE_SCOPES}")
         self.agree_scope = agree_scope
         self.plain_words: frozenset[str] | None = None
 

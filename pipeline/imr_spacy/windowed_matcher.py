@@ -172,13 +172,10 @@ def analyse(patterns: Iterable[list[dict[str, Any]]]) -> Shape:
 
 @dataclass
 class _Key:
-    key: str
     matcher: Matcher
-    patterns: list[list[dict[str, Any]]] = field(default_factory=list)
     gated: bool = False
     shortest: int = 1
     longest: int | None = None
-    column: int = -1
     start_specs: list[int] = field(default_factory=list)
     alive_specs: list[int] = field(default_factory=list)
     solo_specs: list[int] = field(default_factory=list)
@@ -203,9 +200,9 @@ class WindowedMatcher:
         """Add token patterns under ``key`` (as :meth:`spacy.matcher.Matcher.add`)."""
         matcher = Matcher(self.vocab)
         matcher.add(key, patterns, greedy=greedy)
-        entry = _Key(key, matcher, [list(p) for p in patterns])
+        entry = _Key(matcher)
         try:
-            shape = analyse(entry.patterns)
+            shape = analyse(patterns)
             entry.start_specs = [self._spec_id(s) for s in shape.starts]
             entry.alive_specs = [self._spec_id(s) for s in shape.specs]
             entry.solo_specs = [self._spec_id(s) for s in shape.solo]
@@ -215,7 +212,6 @@ class WindowedMatcher:
             entry.gated = True
         except Unsupported:
             entry.gated = False
-        entry.column = len(self._keys)
         self._keys.append(entry)
         self._reset_cache()
 
@@ -244,10 +240,10 @@ class WindowedMatcher:
         hits = [spec(lex) for spec in self._specs]
         n = len(self._keys)
         line = self._table[row]
-        for k in self._keys:
+        for column, k in enumerate(self._keys):
             if k.gated:
                 for t, specs in enumerate((k.start_specs, k.alive_specs, k.solo_specs, k.anchor_specs)):
-                    line[t * n + k.column] = any(hits[i] for i in specs)
+                    line[t * n + column] = any(hits[i] for i in specs)
         self._rows[orth] = row
         return row
 
@@ -289,10 +285,8 @@ class WindowedMatcher:
                 if b - a == 1:  # one token: a match iff it alone satisfies a pattern
                     if solo_k[a]:
                         out.append((k.match_id, a, b))
-                elif a:
+                else:  # a Span's matches are relative to its start
                     out.extend((m, s + a, e + a) for m, s, e in k.matcher(Span(doc, a, b)))
-                else:
-                    out.extend(k.matcher(doc if b == n else Span(doc, 0, b)))
         return out
 
 

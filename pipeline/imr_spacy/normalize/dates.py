@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from dateutil import parser as dateparser
@@ -118,7 +117,6 @@ def _cues(table: list[dict[str, Any]], in_header: bool) -> dict[str, list[tuple]
     return entry[1][in_header]
 
 
-@lru_cache(maxsize=8)
 def _cue_index(rows: tuple[tuple, ...]) -> dict[str, list[tuple]]:
     """Cues keyed by their first word."""
     index: dict[str, list[tuple]] = {}
