@@ -18,10 +18,11 @@ import jsonschema
 import pytest
 import spacy
 import typer
-from imr_spacy.batch import BatchOptions, annotate_chunk, annotate_items, resume_ids
+from imr_spacy.batch import BatchOptions, annotate_chunk, resume_ids
 from imr_spacy.cli import app
 from imr_spacy.inputs import Document, InputError
 from imr_spacy.records import pipeline_info
+from imr_spacy.worker_pool import annotate_items
 from spacy.language import Language
 from typer.testing import CliRunner
 
@@ -242,7 +243,8 @@ def test_a_document_raising_in_the_pipeline_does_not_lose_its_batch() -> None:
         InputError("d", "d.txt", "empty file"),
     ]
     options = BatchOptions(model="unused", batch_size=4)
-    (results,) = list(annotate_items(items, options, nlp))
+    (encoded,) = list(annotate_items(items, options, nlp))
+    results = [(kind, json.loads(line)) for kind, line, _counts in encoded]
     kinds = [(kind, p["id"]) for kind, p in results]
     assert kinds == [("record", "a"), ("error", "b"), ("record", "c"), ("error", "d")]
     assert results[1][1] == {

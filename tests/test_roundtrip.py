@@ -211,3 +211,27 @@ def test_msgpack_codecs_are_looked_up_once_and_still_work() -> None:
     assert "numpy" in msgpack.msgpack_decoders.get_all()
     arr = np.arange(6, dtype="int32").reshape(2, 3)
     assert (srsly.msgpack_loads(srsly.msgpack_dumps({"a": arr}))["a"] == arr).all()
+
+
+def test_msgpack_codec_registered_after_the_freeze_is_used() -> None:
+    import catalogue
+    import imr_spacy  # noqa: F401  (freezes the registries)
+    import srsly
+    from srsly import msgpack
+
+    seen: list[object] = []
+
+    def spy(obj: object, chain: Any = None) -> object:
+        seen.append(obj)
+        return obj if chain is None else chain(obj)
+
+    msgpack.msgpack_decoders.register("imr_test_spy", func=spy)
+    try:
+        assert srsly.msgpack_loads(srsly.msgpack_dumps({"a": 1})) == {"a": 1}
+        assert seen == [{"a": 1}]
+        msgpack.msgpack_decoders.register("imr_test_spy", func=lambda obj, chain=None: {"b": 2})
+        assert srsly.msgpack_loads(srsly.msgpack_dumps({"a": 1})) == {"b": 2}  # re-registration seen
+    finally:
+        del catalogue.REGISTRY[(*msgpack.msgpack_decoders.namespace, "imr_test_spy")]
+    assert "imr_test_spy" not in msgpack.msgpack_decoders.get_all()
+    assert srsly.msgpack_loads(srsly.msgpack_dumps({"a": 1})) == {"a": 1}

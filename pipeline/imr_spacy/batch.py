@@ -7,20 +7,17 @@
 - Documents go through ``nlp.pipe`` in chunks of ``batch_size``; when a chunk raises, its
   documents are run one by one so only the failing one becomes an error (its reason names the
   component and the exception type, never the text).
-- With ``n_process > 1`` chunks go to worker processes (spawned; each loads the model and reads
-  its own files); results are written in input order.
+- With ``n_process > 1`` chunks go to worker processes (:mod:`imr_spacy.worker_pool`); results
+  are written in input order.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,11 +27,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .inputs import DEFAULT_MAX_BYTES, Document, InputError, Item, load
-from .records import doc_to_record, pipeline_info
+from .records import doc_to_record
 
 FSYNC_EVERY = 100
 FSYNC_SECONDS = 5.0
 Result = tuple[str, dict[str, Any]]  # ("record", record) or ("error", error line)
+Counts = dict[str, dict[str, int]]
+Encoded = tuple[str, bytes, Counts]  # kind, the JSONL line, record_counts (empty for an error)
 
 
 def encode_line(obj: dict[str, Any]) -> bytes:
@@ -43,6 +42,13 @@ def encode_line(obj: dict[str, Any]) -> bytes:
         return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates from a PDF text layer
         return (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def encode_results(results: list[Result]) -> list[Encoded]:
+    """Each result as its JSONL line with the counts :class:`Stats` needs."""
+    return [
+        (kind, encode_line(payload), record_counts(payload) if kind == "record" else {}) for kind, payload in results
+    ]
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -210,22 +216,6 @@ class BatchOptions:
     n_process: int = 1
 
 
-_WORKER: dict[str, Any] = {}
-Window = deque[tuple[list[Item], Future[list[Result]]]]
-
-
-def _init_worker(options: BatchOptions) -> None:
-    nlp = load_model(options.model, options.max_bytes)
-    _WORKER.update(nlp=nlp, pipeline=pipeline_info(nlp), options=options)
-
-
-def _work(items: list[Item]) -> list[Result]:
-    opts: BatchOptions = _WORKER["options"]
-    return annotate_chunk(
-        _WORKER["nlp"], items, max_bytes=opts.max_bytes, include_text=opts.include_text, pipeline=_WORKER["pipeline"]
-    )
-
-
 def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     """Lists of ``size`` items (the last may be shorter)."""
     chunk: list[Item] = []
@@ -238,72 +228,7 @@ def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def annotate_items(items: Iterable[Item], options: BatchOptions, nlp: Language | None = None) -> Iterator[list[Result]]:
-    """Results chunk by chunk, in input order (``nlp`` is used when ``n_process`` is 1)."""
-    chunks = chunked(items, options.batch_size)
-    if options.n_process <= 1:
-        nlp = nlp or load_model(options.model, options.max_bytes)
-        info = pipeline_info(nlp)
-        for chunk in chunks:
-            yield annotate_chunk(
-                nlp, chunk, max_bytes=options.max_bytes, include_text=options.include_text, pipeline=info
-            )
-        return
-    yield from _annotate_parallel(chunks, options)
-
-
-def _new_pool(options: BatchOptions) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=options.n_process,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(options,),
-    )
-
-
-def _annotate_parallel(chunks: Iterator[list[Item]], options: BatchOptions) -> Iterator[list[Result]]:
-    pool = _new_pool(options)
-    window: Window = deque()
-    try:
-        for chunk in chunks:
-            try:
-                window.append((chunk, pool.submit(_work, chunk)))
-            except BrokenProcessPool:
-                pool, window = _restart(pool, options, window)
-                window.append((chunk, pool.submit(_work, chunk)))
-            while len(window) >= 2 * options.n_process:
-                results, broken = _collect(*window.popleft())
-                if broken:
-                    pool, window = _restart(pool, options, window)
-                yield results
-        while window:
-            results, broken = _collect(*window.popleft())
-            if broken and window:
-                pool, window = _restart(pool, options, window)
-            yield results
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _restart(pool: ProcessPoolExecutor, options: BatchOptions, window: Window) -> tuple[ProcessPoolExecutor, Window]:
-    """A new pool after a worker died, with the chunks still in flight submitted again."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    pool = _new_pool(options)
-    return pool, deque((chunk, pool.submit(_work, chunk)) for chunk, _ in window)
-
-
-def _collect(chunk: list[Item], future: Future[list[Result]]) -> tuple[list[Result], bool]:
-    """The chunk's results, or one ``worker`` error per item when its process died."""
-    try:
-        return future.result(), False
-    except Exception as exc:
-        reason = f"worker process failed ({type(exc).__name__})"
-        return [("error", error_line(item.id, item.source, reason, "worker")) for item in chunk], isinstance(
-            exc, BrokenProcessPool
-        )
-
-
-def record_counts(record: dict[str, Any]) -> dict[str, dict[str, int]]:
+def record_counts(record: dict[str, Any]) -> Counts:
     """Entities by label and decisions by outcome of one record (what the summary counts)."""
     return {
         "entities": dict(Counter(e["label"] for e in record.get("entities", []))),
@@ -329,7 +254,14 @@ class Stats:
             return
         self.add_counts(record_counts(payload))
 
-    def add_counts(self, counts: dict[str, dict[str, int]]) -> None:
+    def add_encoded(self, kind: str, counts: Counts) -> None:
+        """Count one encoded result."""
+        if kind == "error":
+            self.errors += 1
+        else:
+            self.add_counts(counts)
+
+    def add_counts(self, counts: Counts) -> None:
         """Count one record from its :func:`record_counts`."""
         self.records += 1
         self.entities.update(counts.get("entities", {}))

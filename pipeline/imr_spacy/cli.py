@@ -30,7 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__, dask_engine
-from .batch import BatchOptions, JsonlWriter, Stats, annotate_items, load_model, resume_ids
+from .batch import BatchOptions, JsonlWriter, Stats, load_model, resume_ids
 from .dask_engine import DEFAULT_PARTITION_SIZE, DEFAULT_WORKERS, DaskOptions
 from .inputs import (
     DEFAULT_MAX_BYTES,
@@ -43,6 +43,7 @@ from .inputs import (
     read_text_file,
 )
 from .pdf_reader import DocumentError
+from .worker_pool import WorkerPool, annotate_items
 
 app = typer.Typer(
     name="imr",
@@ -253,7 +254,10 @@ def annotate(
         except dask_engine.DaskEngineError as exc:
             raise _usage(str(exc)) from None
     report = None
+    # Forked from the loaded model before the progress bar starts its thread (see worker_pool).
+    pool = WorkerPool(options, nlp) if engine is Engine.local and n_process > 1 else None
     with (
+        pool or contextlib.nullcontext(),
         session or contextlib.nullcontext(),
         JsonlWriter(output, append=resume) as out,
         JsonlWriter(errors) as err,
@@ -289,10 +293,10 @@ def annotate(
                 progress=advance,
             )
         else:
-            for results in annotate_items(pending(), options, nlp if n_process == 1 else None):
-                for kind, payload in results:
-                    (err if kind == "error" else out).write(payload)
-                    stats.add(kind, payload)
+            for results in annotate_items(pending(), options, nlp, pool):
+                for kind, line, counts in results:
+                    (err if kind == "error" else out).write_line(line)
+                    stats.add_encoded(kind, counts)
                 bar.update(task, advance=len(results), errors=stats.errors)
     if report is not None:
         reused = f"; reused partition files: {report.reused}" if resume else ""

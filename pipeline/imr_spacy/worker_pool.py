@@ -1,0 +1,156 @@
+"""Worker processes for ``imr annotate -n N``: chunks in, encoded JSONL lines out, in input order.
+
+- Start-up. Where it is safe, the workers are forked from the parent after it has loaded the
+  pipeline: they share its memory and start in milliseconds instead of each importing spaCy and
+  loading the model again. Forking is safe when the parent runs a single thread (a thread
+  holding a lock at the fork would leave that lock held in the child for ever), so the pool is
+  forked only on Linux, with one thread running, and with a loaded pipeline; otherwise workers
+  are spawned and load the model themselves. The CLI starts the pool before its progress bar's
+  thread for that reason.
+- Transfer. Workers send back each result as its finished JSONL line and the counts the summary
+  needs, so the parent only writes bytes; it does not encode records.
+- Failure. A worker that dies breaks the pool: its chunks become one ``worker`` error per item,
+  and a new (spawned) pool takes the chunks still in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from spacy.language import Language
+
+from .batch import BatchOptions, Encoded, annotate_chunk, chunked, encode_results, error_line, load_model
+from .inputs import Item
+from .records import pipeline_info
+
+_WORKER: dict[str, Any] = {}
+Window = deque[tuple[list[Item], Future[list[Encoded]]]]
+
+
+def can_fork() -> bool:
+    """True where forking this process is safe: Linux, and no thread but the main one."""
+    return (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
+def _init_spawned(options: BatchOptions) -> None:
+    nlp = load_model(options.model, options.max_bytes)
+    _WORKER.update(nlp=nlp, pipeline=pipeline_info(nlp), options=options)
+
+
+def _work(items: list[Item]) -> list[Encoded]:
+    opts: BatchOptions = _WORKER["options"]
+    results = annotate_chunk(
+        _WORKER["nlp"], items, max_bytes=opts.max_bytes, include_text=opts.include_text, pipeline=_WORKER["pipeline"]
+    )
+    return encode_results(results)
+
+
+def _ready() -> int:
+    return 0
+
+
+def annotate_items(
+    items: Iterable[Item], options: BatchOptions, nlp: Language | None = None, pool: WorkerPool | None = None
+) -> Iterator[list[Encoded]]:
+    """Encoded results chunk by chunk, in input order.
+
+    With ``n_process`` 1 the chunks run here on ``nlp`` (loaded from ``options.model`` if None);
+    otherwise on ``pool``, or on a pool made for this call (forked from ``nlp`` where safe).
+    """
+    chunks = chunked(items, options.batch_size)
+    if options.n_process <= 1:
+        nlp = nlp or load_model(options.model, options.max_bytes)
+        info = pipeline_info(nlp)
+        for chunk in chunks:
+            results = annotate_chunk(
+                nlp, chunk, max_bytes=options.max_bytes, include_text=options.include_text, pipeline=info
+            )
+            yield encode_results(results)
+    elif pool is not None:
+        yield from pool.annotate(chunks)
+    else:
+        with WorkerPool(options, nlp) as own:
+            yield from own.annotate(chunks)
+
+
+class WorkerPool:
+    """``options.n_process`` worker processes; use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, options: BatchOptions, nlp: Language | None = None) -> None:
+        self.options = options
+        self.forked = nlp is not None and can_fork()
+        if self.forked:
+            _WORKER.update(nlp=nlp, pipeline=pipeline_info(nlp), options=options)
+            self.pool = ProcessPoolExecutor(
+                max_workers=options.n_process, mp_context=multiprocessing.get_context("fork")
+            )
+            self.pool.submit(_ready).result()  # fork every worker now, while this is the only thread
+        else:
+            self.pool = self._spawned()
+
+    def _spawned(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.options.n_process,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_spawned,
+            initargs=(self.options,),
+        )
+
+    def annotate(self, chunks: Iterator[list[Item]]) -> Iterator[list[Encoded]]:
+        """Encoded results chunk by chunk, in input order; at most 2 chunks per worker in flight."""
+        window: Window = deque()
+        for chunk in chunks:
+            try:
+                window.append((chunk, self.pool.submit(_work, chunk)))
+            except BrokenProcessPool:
+                window = self._restart(window)
+                window.append((chunk, self.pool.submit(_work, chunk)))
+            while len(window) >= 2 * self.options.n_process:
+                results, broken = _collect(*window.popleft())
+                if broken:
+                    window = self._restart(window)
+                yield results
+        while window:
+            results, broken = _collect(*window.popleft())
+            if broken and window:
+                window = self._restart(window)
+            yield results
+
+    def _restart(self, window: Window) -> Window:
+        """A new, spawned pool after a worker died, with the chunks still in flight submitted again."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._spawned()
+        return deque((chunk, self.pool.submit(_work, chunk)) for chunk, _ in window)
+
+    def close(self) -> None:
+        """Stop the workers (waiting for the ones still running)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.forked:
+            _WORKER.clear()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _collect(chunk: list[Item], future: Future[list[Encoded]]) -> tuple[list[Encoded], bool]:
+    """The chunk's results, or one ``worker`` error per item when its process died."""
+    try:
+        return future.result(), False
+    except Exception as exc:
+        reason = f"worker process failed ({type(exc).__name__})"
+        errors = [("error", error_line(item.id, item.source, reason, "worker")) for item in chunk]
+        return encode_results(errors), isinstance(exc, BrokenProcessPool)
