@@ -11,6 +11,9 @@
    Doc's entities and linked in context, with and without the letter's own abbreviations.
 3. The 72 real letters (and MTSamples): abbreviation definitions found, and the speed of both
    components on Docs whose DIAGNOSIS entities come from the working tree's pipeline.
+4. ``--model PATH`` (repeatable): end to end. Each corpus letter runs through the pipeline, and a
+   gold coded DIAGNOSIS span takes the ``span._.icd10`` of the first predicted DIAGNOSIS entity
+   overlapping it (no entity: no code). This is what a user of the pipeline gets.
 
 "Right" is the exact code; "compatible" also counts a code that is an ancestor or descendant
 of the gold one (M51.36 vs M51.369: code sets change yearly). Shares are of the spans whose
@@ -113,6 +116,20 @@ def eval_corpus(nlp: Language, linker: IMRICD10Linker, path: Path, errors: bool)
     print(f"  DIAGNOSIS spans without a gold icd10: {uncoded_spans}, given a code: {uncoded_given}")
 
 
+def eval_end_to_end(model: Path, path: Path) -> None:
+    """Gold coded DIAGNOSIS spans against the codes of the pipeline's own overlapping entities."""
+    nlp = spacy.load(model)
+    rows = list(srsly.read_jsonl(path))
+    score = Score()
+    for row, doc in zip(rows, nlp.pipe(r["text"] for r in rows), strict=True):
+        ents = [(e.start_char, e.end_char, e._.icd10) for e in doc.ents if e.label_ == "DIAGNOSIS"]
+        for s in row.get("spans", []):
+            if s["label"] == "DIAGNOSIS" and "icd10" in s.get("attrs", {}):
+                pred = next((code for start, end, code in ents if start < s["end"] and s["start"] < end), None)
+                score.add(s["attrs"]["icd10"], pred)
+    print(f"end to end ({model} on {path}): {score.line()}")
+
+
 def letter_texts() -> dict[str, str]:
     from imr_spacy.pdf_reader import read_pdf
 
@@ -195,6 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--errors", action="store_true", help="list misses (corpus: by doc id and offsets)")
     parser.add_argument("--show-abbreviations", action="store_true")
     parser.add_argument("--no-pipeline", action="store_true", help="skip the speed run on the assembled pipeline")
+    parser.add_argument("--model", type=Path, action="append", default=[], help="end to end: a pipeline folder")
     args = parser.parse_args(argv)
 
     linker, t_init = make_linker()
@@ -207,6 +225,10 @@ def main(argv: list[str] | None = None) -> None:
             eval_corpus(nlp, linker, path, args.errors)
         else:
             print(f"corpus: {path} not found, skipped")
+    for model in args.model:
+        for path in args.corpus:
+            if path.exists():
+                eval_end_to_end(model, path)
     letters = letter_texts()
     eval_abbreviations(nlp, letters, "letters", args.show_abbreviations)
     mts = mtsamples_texts()

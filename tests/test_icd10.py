@@ -83,6 +83,39 @@ def test_links_common_diagnoses(linker: IMRICD10Linker, text: str, code: str) ->
 
 
 @pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("vitamin D deficiency", "E55.9"),  # a letter kept after "vitamin"...
+        ("vitamin deficiency", "E56.9"),  # ...so the two differ
+        ("chronic hepatitis C", "B18.2"),  # "Chronic viral hepatitis C": "viral" completes
+        ("alcohol abuse", "F10.10"),  # containment: "Alcohol abuse, uncomplicated"
+        ("left wrist osteoarthritis", "M19.032"),  # "Primary osteoarthritis, left wrist"
+        ("pelvic segmental dysfunction", "M99.05"),  # "Segmental and somatic dysfunction": a conjunct
+        ("right lateral collateral ligament sprain", "S83.421A"),  # the implied site: "of right knee"
+        ("fracture of the left femur", "S72.92XA"),  # femur -> femoral
+        ("sacral fracture", "S32.10XA"),  # "Unspecified fracture of sacrum"
+        ("right radial neuropathy", "G56.31"),  # variant: "Lesion of radial nerve"
+        ("left shoulder arthralgia", "M25.512"),  # variant: "Pain in left shoulder"
+        ("brachial plexopathy", "G54.0"),  # "Brachial plexus disorders"
+        ("cervicothoracic spondylosis", "M47.813"),  # "without ..." beats "Other spondylosis"
+        ("coronary atherosclerosis", "I25.10"),  # category inclusion term "Coronary (artery) atherosclerosis"
+        ("Raynaud's disease", "I73.00"),  # category inclusion term -> the "without gangrene" default
+        ("grade 2 spondylolisthesis at L4-5", "M43.16"),  # "grade" drops its number
+        ("osteoar-\nthritis of the left knee", "M17.12"),  # hyphenated at a line end
+    ],
+)
+def test_general_linking_mechanisms(linker: IMRICD10Linker, text: str, code: str) -> None:
+    assert linker.link(text) == code
+
+
+def test_line_end_hyphen_is_joined_only_into_a_known_word(linker: IMRICD10Linker) -> None:
+    assert linker.link("radiculo-\n\npathy") == linker.link("radiculopathy") == "M54.10"
+    assert linker.link("right hip arthr-\nalgia") == "M25.551"
+    assert linker.link("carpal tunnel syn-\ndrome") == "G56.00"
+    assert linker.link("carpal-\ntunnel syndrome") == "G56.00"  # "carpaltunnel" is unknown: two words
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fracture",
@@ -90,6 +123,8 @@ def test_links_common_diagnoses(linker: IMRICD10Linker, text: str, code: str) ->
         "right and left knee pain",  # two sides: two codes, not the unspecified one
         "carpal tunnel syndrome versus cubital tunnel syndrome",
         "status post carpal tunnel release",
+        "stiffness",  # containment needs two words
+        "opioid abuse in remission with something else",
         "",
     ],
 )
@@ -102,6 +137,9 @@ def test_bag_normalization(linker: IMRICD10Linker) -> None:
     assert set(words) == {"herniation", "disc", "cervical"}
     assert side == "bilateral"
     assert bag_of(tokens("right and left shoulder"), linker.norm)[1] == "mixed"
+    assert set(bag_of(tokens("Vitamin D deficiency"), linker.norm)[0]) == {"vitamin", "d", "deficiency"}
+    assert set(bag_of(tokens("a deficiency"), linker.norm)[0]) == {"deficiency"}
+    assert set(bag_of(tokens("grade 1 anterolisthesis"), linker.norm)[0]) == {"spondylolisthesis"}
 
 
 def test_ambiguous_description_gives_none_and_synonym_keeps_laterality(tables: Tables) -> None:
