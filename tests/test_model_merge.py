@@ -207,3 +207,29 @@ def test_plain_words_are_not_added_alone(blank: Language, tmp_path: Path) -> Non
     merge.to_disk(tmp_path / "merge")
     again = ModelMerge("model", "model", labels).from_disk(tmp_path / "merge")
     assert again.plain_words == frozenset({"adequate"})
+
+
+def test_confirm_labels_drop_rule_entities_the_model_does_not_support(blank: Language) -> None:
+    doc = blank("Pain relief was reported after physical therapy for lumbar radiculopathy and neck pain.")
+    rules = [span(doc, "Pain", "DIAGNOSIS"), span(doc, "physical therapy", "TREATMENT")]
+    rules += [span(doc, "lumbar radiculopathy", "DIAGNOSIS"), span(doc, "neck pain", "DIAGNOSIS")]
+    ner = [span(doc, "radiculopathy", "DIAGNOSIS")]  # overlaps: supports the longer rule span
+    tags = [span(doc, "neck", "FINDING")]  # the second opinion supports with any label
+    labels = ["DIAGNOSIS", "TREATMENT"]
+    got = merge_spans(rules, ner, "fill", labels, agree=tags, agree_scope="replace", confirm_labels={"DIAGNOSIS"})
+    assert texts(got) == [
+        ("physical therapy", "TREATMENT"),  # not a confirm label: kept without support
+        ("lumbar radiculopathy", "DIAGNOSIS"),
+        ("neck pain", "DIAGNOSIS"),
+    ]
+    assert len(merge_spans(rules, ner, "fill", labels)) == 4  # off by default
+
+
+def test_confirm_labels_apply_when_the_model_found_nothing(blank: Language) -> None:
+    doc = blank("Pain was rated 6/10 today.")
+    doc.ents = [span(doc, "Pain", "DIAGNOSIS")]
+    doc.spans["model"] = []
+    ModelMerge("model", "model", ["DIAGNOSIS"], confirm_labels=["DIAGNOSIS"])(doc)
+    assert list(doc.ents) == []
+    with pytest.raises(ValueError, match="open-class"):
+        ModelMerge("model", "model", ["DIAGNOSIS"], confirm_labels=["DATE"])

@@ -74,3 +74,31 @@ def test_general_words_skip_words_inside_gold_entities() -> None:
     rec = {"text": "chronic adequate pain", "spans": [{"start": 0, "end": 21, "label": "DIAGNOSIS"}]}
     assert "adequate" in convert.general_words([])
     assert "adequate" not in convert.general_words([rec])
+
+
+def test_icd10_phrases_are_clean_diagnosis_wordings() -> None:
+    phrases = _convert().icd10_phrases()
+    assert len(phrases) > 10_000
+    assert len(set(phrases)) == len(phrases)
+    bad_ends = {"of", "and", "with", "to", "in", "or", "by", "due", "for", "without", "at", "on"}
+    for phrase in phrases:
+        assert phrase.split()[-1].lower() not in bad_ends, phrase
+        assert "encounter" not in phrase and "(" not in phrase and not any(c.isdigit() for c in phrase), phrase
+        assert not phrase.startswith(("Other", "Unspecified", "Poisoning")), phrase
+
+
+def test_swapped_diagnoses_take_icd10_wordings_and_keep_every_other_span(gold: Path, tmp_path: Path) -> None:
+    convert = _convert()
+    assert convert.convert(gold, tmp_path / "a.spacy", augment=4, seed=3, swap_diagnoses=1.0) == 5
+    convert.convert(gold, tmp_path / "b.spacy", augment=4, seed=3, swap_diagnoses=1.0)
+    assert (tmp_path / "a.spacy").read_bytes() == (tmp_path / "b.spacy").read_bytes()
+    _original, *copies = _docs(tmp_path / "a.spacy")
+    known = {p.lower() for p in convert.icd10_phrases()} | {p.split(",")[0].lower() for p in convert.icd10_phrases()}
+    for copy in copies:
+        labels = [(e.label_) for e in copy.ents]
+        assert labels == ["DIAGNOSIS", "TREATMENT"]
+        diagnosis, treatment = copy.ents
+        assert diagnosis.text.lower() in known and diagnosis.text != "lumbar strain"
+        assert treatment.text == "Zorvolex 35mg" and copy[-2].text == "02/03/2015"
+        assert diagnosis[0].tag_ in ("B-DIAGNOSIS", "U-DIAGNOSIS")
+        assert copy[diagnosis.end].text == "and"  # the text around the new wording is kept

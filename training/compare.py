@@ -7,7 +7,8 @@
 The rules-only pipeline is ``configs/pipeline.cfg``; the combined one is ``configs/pipeline_trained.cfg`` with
 ``components.model_merge.policy`` overridden by each spec ``POLICY[@SCOPE][:LABEL=POLICY+...]``: ``label_policies``
 after the colon, and the agreement with the BILUO tagger after the ``@``: ``all`` (default: a NER span the tagger
-does not also produce is dropped), ``replace`` (it may only fill gaps) or ``none`` (no agreement).
+does not also produce is dropped), ``replace`` (it may only fill gaps) or ``none`` (no agreement); after a ``!``
+the ``confirm_labels`` (``model!DIAGNOSIS``: rule DIAGNOSIS entities no model span overlaps are dropped).
 "model only" is the trained tok2vec + ner alone. Scores come from
 :mod:`imr_spacy.evaluate` (identical to shared/tools/score.py).
 """
@@ -43,7 +44,8 @@ def systems(model: Path, patterns: Path, policies: list[str]) -> dict[str, Langu
     out = {"rules only": assemble("pipeline.cfg", {"paths.patterns": str(patterns)})}
     out["model only"] = spacy.load(model, exclude=["tagger"])
     for spec in policies:
-        head, _, per_label = spec.partition(":")
+        spec_head, _, confirm = spec.partition("!")
+        head, _, per_label = spec_head.partition(":")
         policy, _, scope = head.partition("@")
         scope = scope or "all"
         label_policies = dict(x.split("=") for x in per_label.split("+") if x)
@@ -57,6 +59,7 @@ def systems(model: Path, patterns: Path, policies: list[str]) -> dict[str, Langu
                 "components.model_merge.label_policies": label_policies,
                 "components.model_merge.agree_key": None if scope == "none" else "model_tags",
                 "components.model_merge.agree_scope": "all" if scope == "none" else scope,
+                "components.model_merge.confirm_labels": [x for x in confirm.split("+") if x],
             },
         )
     return out

@@ -12,6 +12,11 @@ BILUO tagger that rates the NER's spans (training/README.md).
 label; alphabetic, not stop words) are swapped for words of ``general_words.txt`` (case kept): in the synthetic
 letters nearly every unfamiliar word is an entity, a shortcut that would make the model tag ordinary
 words of real letters. The copies are seeded (``--seed``), so conversion stays reproducible.
+
+``--swap-diagnoses P`` also replaces, in those copies, each DIAGNOSIS span with probability P by a phrase
+from the ICD-10-CM code descriptions (``patterns/icd10/codes.jsonl``, chapters A-T; encounter and
+"unspecified" qualifiers cut off, case varied): the model then sees far more diagnosis wordings in the
+contexts diagnoses take than the corpus vocabulary has, which is what an unseen diagnosis needs.
 """
 
 from __future__ import annotations
@@ -30,7 +35,15 @@ from spacy.training.iob_utils import doc_to_biluo_tags
 
 OPEN_LABELS = ("DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE")
 WORDS = Path(__file__).resolve().parent / "general_words.txt"
+ICD10_CODES = Path(__file__).resolve().parents[1] / "patterns" / "icd10" / "codes.jsonl"
 SWAP_RATE = 0.25
+#: Descriptions that are residual classes or drug events rather than diagnosis wordings.
+_DANGLING = {"of", "and", "with", "to", "in", "or", "by", "due", "for", "without", "at", "on"}
+_SKIP_START = ("Other", "Unspecified", "Poisoning", "Adverse effect", "Underdosing", "Toxic effect")
+#: Description tails cut off before use ("..., initial encounter for closed fracture", ", unspecified").
+_DESC_TAIL = re.compile(
+    r",? (?:initial|subsequent) encounter.*$|, sequela$|,? unspecified\b.*$|,? not elsewhere classified"
+)
 
 
 def make_nlp() -> Language:
@@ -49,6 +62,38 @@ def general_words(records: list[dict[str, Any]], path: Path = WORDS) -> list[str
     return [w for w in (x.strip() for x in lines) if w and not w.startswith("#") and w not in inside]
 
 
+def icd10_phrases(path: Path = ICD10_CODES, max_words: int = 8) -> list[str]:
+    """Diagnosis wordings from the ICD-10-CM descriptions (chapters A-T), distinct, in file order."""
+    seen: dict[str, None] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if not "A" <= row["code"][0] <= "T":
+                continue
+            text = re.sub(r"\s*\([^)]*\)", "", _DESC_TAIL.sub("", row["desc"])).strip(" ,")
+            if (
+                text
+                and text.split()[-1].lower() not in _DANGLING
+                and not text.startswith(_SKIP_START)
+                and len(text.split()) <= max_words
+                and not re.search(r"\d", text)
+            ):
+                seen.setdefault(text, None)
+    return list(seen)
+
+
+def phrase_variant(phrase: str, rng: random.Random) -> str:
+    """``phrase`` as letters write it: most often lower case, sometimes title case, maybe cut at its first comma."""
+    if "," in phrase and rng.random() < 0.5 and phrase.split(",")[0].split()[-1].lower() not in _DANGLING:
+        phrase = phrase.split(",")[0]
+    roll = rng.random()
+    if roll < 0.6:
+        return phrase.lower()
+    if roll < 0.8:
+        return phrase.title()
+    return phrase
+
+
 def gold_doc(nlp: Language, rec: dict[str, Any], labels: tuple[str, ...]) -> Doc:
     """The record's Doc with its ``labels`` spans as entities."""
     doc = nlp.make_doc(rec["text"])
@@ -64,22 +109,49 @@ def gold_doc(nlp: Language, rec: dict[str, Any], labels: tuple[str, ...]) -> Doc
     return doc
 
 
-def swapped(doc: Doc, rec: dict[str, Any], words: list[str], rng: random.Random) -> Doc:
-    """A copy of ``doc`` with some words outside every gold span replaced by general words."""
+def swapped(
+    doc: Doc,
+    rec: dict[str, Any],
+    words: list[str],
+    rng: random.Random,
+    phrases: list[Doc] | None = None,
+    swap_diagnoses: float = 0.0,
+) -> Doc:
+    """A copy of ``doc`` with some words outside every gold span replaced by general words and, with
+    ``phrases``, some DIAGNOSIS entities replaced by one of them (tokenized phrases)."""
     taken = [False] * len(doc)
     for s in rec["spans"]:
         span = doc.char_span(s["start"], s["end"], alignment_mode="expand")
         if span is not None:
             taken[span.start : span.end] = [True] * len(span)
-    out = []
-    for t in doc:
+    replace = {e.start: e for e in doc.ents if phrases and e.label_ == "DIAGNOSIS" and rng.random() < swap_diagnoses}
+    out: list[str] = []
+    spaces: list[bool] = []
+    ents: list[tuple[int, int, str]] = []
+    ent_at = {e.start: e for e in doc.ents}
+    i = 0
+    while i < len(doc):
+        if i in replace:
+            ent, phrase = replace[i], rng.choice(phrases or [])
+            start = len(out)
+            out.extend(t.text for t in phrase)
+            spaces.extend([bool(t.whitespace_) for t in phrase[:-1]] + [bool(doc[ent.end - 1].whitespace_)])
+            ents.append((start, len(out), ent.label_))
+            i = ent.end
+            continue
+        if i in ent_at:
+            ent = ent_at[i]
+            ents.append((len(out) + 0, len(out) + len(ent), ent.label_))
+        t = doc[i]
         text = t.text
-        if not taken[t.i] and t.is_alpha and not t.is_stop and len(text) > 2 and rng.random() < SWAP_RATE:
+        if not taken[i] and t.is_alpha and not t.is_stop and len(text) > 2 and rng.random() < SWAP_RATE:
             new = rng.choice(words)
             text = new.upper() if text.isupper() else new.capitalize() if text[0].isupper() else new
         out.append(text)
-    copy = Doc(doc.vocab, words=out, spaces=[bool(t.whitespace_) for t in doc])
-    copy.ents = [Span(copy, e.start, e.end, label=e.label) for e in doc.ents]
+        spaces.append(bool(t.whitespace_))
+        i += 1
+    copy = Doc(doc.vocab, words=out, spaces=spaces)
+    copy.ents = [Span(copy, start, end, label=label) for start, end, label in ents]
     return copy
 
 
@@ -96,6 +168,7 @@ def convert(
     nlp: Language | None = None,
     augment: int = 0,
     seed: int = 0,
+    swap_diagnoses: float = 0.0,
 ) -> int:
     """Write ``dest`` (.spacy) from the gold JSONL ``src``; returns the number of docs written."""
     nlp = nlp or make_nlp()
@@ -103,6 +176,8 @@ def convert(
         records = [json.loads(line) for line in fh if line.strip()]
     words = general_words(records) if augment else []
     rng = random.Random(seed)
+    prng = random.Random(seed + 1)
+    phrases = [nlp.make_doc(phrase_variant(p, prng)) for p in icd10_phrases()] if augment and swap_diagnoses else None
     db = DocBin(store_user_data=False)
     n = 0
     for rec in records:
@@ -110,7 +185,7 @@ def convert(
         db.add(set_biluo_tags(doc))
         n += 1
         for _ in range(augment):
-            db.add(set_biluo_tags(swapped(doc, rec, words, rng)))
+            db.add(set_biluo_tags(swapped(doc, rec, words, rng, phrases, swap_diagnoses)))
             n += 1
     dest.parent.mkdir(parents=True, exist_ok=True)
     db.to_disk(dest)
@@ -124,9 +199,10 @@ def main() -> None:
     ap.add_argument("--labels", default=",".join(OPEN_LABELS), help="comma-separated labels to keep")
     ap.add_argument("--augment", type=int, default=0, help="word-swapped copies per letter (training data)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--swap-diagnoses", type=float, default=0.0, help="share of DIAGNOSIS spans given ICD-10 wordings")
     args = ap.parse_args()
     labels = tuple(x for x in args.labels.split(",") if x)
-    n = convert(args.src, args.dest, labels, augment=args.augment, seed=args.seed)
+    n = convert(args.src, args.dest, labels, augment=args.augment, seed=args.seed, swap_diagnoses=args.swap_diagnoses)
     print(f"{args.dest}: {n} docs")
 
 

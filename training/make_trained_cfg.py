@@ -27,7 +27,8 @@ HEADER = """\
 # tok2vec, ner and tagger are sourced from the trained model (configs/ner.cfg); model_stash moves the NER's
 # entities to doc.spans["model"] and the tagger's BILUO tags, as spans, to doc.spans["model_tags"];
 # model_merge merges the NER spans the tagger agrees with into the rule entities (policy "model", measured
-# best on dev: training/README.md) and never adds a lone general word (paths.general_words) on its own.
+# best on dev: training/README.md), never adds a lone general word (paths.general_words) on its own, and
+# keeps a rule DIAGNOSIS only where a model span overlaps it (confirm_labels).
 """
 
 MODEL_PATH = "training/model-best"
@@ -37,6 +38,8 @@ LABEL_POLICIES: dict[str, str] = {}
 OPEN_LABELS = ["DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE"]
 RULER = "entity_ruler"
 AGREE_SCOPE = "all"
+#: Rule entities of these labels stay only where a model span overlaps them (training/README.md).
+CONFIRM_LABELS = ["DIAGNOSIS"]
 MODEL_PIPES = ("tok2vec", "ner", "tagger", "model_stash", "model_merge")
 
 
@@ -70,6 +73,7 @@ def build(tagger: bool = True) -> str:
                 "label_policies": LABEL_POLICIES,
                 "agree_key": "model_tags" if tagger else None,
                 "agree_scope": AGREE_SCOPE,
+                "confirm_labels": CONFIRM_LABELS,
             }
         else:
             new[name] = block

@@ -29,6 +29,11 @@ training/convert.py swaps into the letters as non-entities), a lone stop word or
 added as an entity where the rules have none. In every policy a model span replaces only rule entities
 of its own label or ones it contains.
 
+``confirm_labels``: open-class labels whose rule entities need the model's support to stay: a rule
+entity of such a label that no model span overlaps (the NER's, or the second opinion's, of any label)
+is dropped. The rules' head-word patterns ("... pain", "... lesion") over-generate where the
+letters use those words in passing; the model, which reads the context, then says nothing there.
+
 The merged entities keep the project's contract: non-overlapping ``doc.ents`` with plain-data state,
 so normalizer, context and decisions run on them unchanged. The default policy is the one measured
 best on the dev split (training/README.md).
@@ -143,6 +148,7 @@ def merge_spans(
     agree: Iterable[Span] | None = None,
     agree_scope: str = "all",
     plain_words: Collection[str] | None = None,
+    confirm_labels: Collection[str] = (),
 ) -> list[Span]:
     """The merged, non-overlapping entity list (sorted) for one Doc.
 
@@ -150,12 +156,18 @@ def merge_spans(
     dropped (``agree_scope="all"``) or only kept from changing rule entities (``"replace"``: it may still
     be added where no rule entity is). ``plain_words``: with it, a one-token model span that would be
     added where no rule entity is, and is a stop word or one of these (lower-case) words, is dropped.
+    ``confirm_labels``: rule entities of these labels that no model or ``agree`` span overlaps are dropped.
     """
     label_policies = label_policies or {}
     check_policies(policy, label_policies, agree_scope)
     open_set = set(open_labels)
+    model_spans = list(model_spans)
+    agree = None if agree is None else list(agree)
     agreed = None if agree is None else {(s.start, s.end, s.label_) for s in agree}
     kept = list(rule_ents)
+    if confirm_labels:
+        support = [*model_spans, *(agree or ())]
+        kept = [e for e in kept if e.label_ not in confirm_labels or any(_overlaps(e, m) for m in support)]
     added: list[Span] = []
     for span in sorted(model_spans, key=lambda s: (s.start, -len(s))):
         if span.label_ not in open_set:
@@ -196,8 +208,13 @@ class ModelMerge:
         label_policies: dict[str, str] | None = None,
         agree_key: str | None = None,
         agree_scope: str = "all",
+        confirm_labels: Collection[str] = (),
     ) -> None:
         check_policies(policy, label_policies or {}, agree_scope)
+        unknown = set(confirm_labels) - set(open_labels)
+        if unknown:
+            raise ValueError(f"confirm_labels must be open-class labels; got {sorted(unknown)}")
+        self.confirm_labels = frozenset(confirm_labels)
         self.spans_key = spans_key
         self.policy = policy
         self.open_labels = tuple(open_labels)
@@ -215,7 +232,7 @@ class ModelMerge:
     def __call__(self, doc: Doc) -> Doc:
         model = doc.spans.get(self.spans_key, [])
         agree = doc.spans.get(self.agree_key, []) if self.agree_key else None
-        if len(model):
+        if len(model) or self.confirm_labels:
             doc.ents = merge_spans(
                 doc.ents,
                 model,
@@ -225,6 +242,7 @@ class ModelMerge:
                 agree,
                 self.agree_scope,
                 self.plain_words,
+                self.confirm_labels,
             )
         return doc
 
@@ -263,6 +281,7 @@ def make_model_stash(nlp: Language, name: str, spans_key: str, tags_key: str | N
         "label_policies": {},
         "agree_key": None,
         "agree_scope": "all",
+        "confirm_labels": [],
     },
 )
 def make_model_merge(
@@ -274,6 +293,7 @@ def make_model_merge(
     label_policies: dict[str, str],
     agree_key: str | None,
     agree_scope: str,
+    confirm_labels: list[str],
 ) -> ModelMerge:
     """Factory of :class:`ModelMerge`."""
-    return ModelMerge(spans_key, policy, open_labels, label_policies, agree_key, agree_scope)
+    return ModelMerge(spans_key, policy, open_labels, label_policies, agree_key, agree_scope, confirm_labels)
