@@ -233,3 +233,18 @@ def test_confirm_labels_apply_when_the_model_found_nothing(blank: Language) -> N
     assert list(doc.ents) == []
     with pytest.raises(ValueError, match="open-class"):
         ModelMerge("model", "model", ["DIAGNOSIS"], confirm_labels=["DATE"])
+
+
+def test_a_model_diagnosis_of_only_body_sites_is_dropped(blank: Language, tmp_path: Path) -> None:
+    doc = blank("Therapy for the neck, right hand and lumbar spine for cervical radiculopathy was denied.")
+    model = [span(doc, "neck, right hand", "DIAGNOSIS"), span(doc, "lumbar spine", "DIAGNOSIS")]
+    model += [span(doc, "cervical radiculopathy", "DIAGNOSIS"), span(doc, "right hand", "FINDING")]
+    labels = ["DIAGNOSIS", "FINDING"]
+    sites = {"neck", "right", "hand", "lumbar", "spine", "cervical"}
+    got = merge_spans([], model, "model", labels, site_words=sites)
+    assert texts(got) == [("right hand", "FINDING"), ("cervical radiculopathy", "DIAGNOSIS")]
+    merge = ModelMerge("model", "model", labels)
+    merge.initialize(site_words=["Neck", "lumbar spine|low back"])
+    assert merge.site_words is not None and {"neck", "lumbar", "spine", "low", "back"} <= merge.site_words
+    merge.to_disk(tmp_path / "merge")
+    assert ModelMerge("model", "model", labels).from_disk(tmp_path / "merge").site_words == merge.site_words

@@ -27,7 +27,8 @@ HEADER = """\
 # tok2vec, ner and tagger are sourced from the trained model (configs/ner.cfg); model_stash moves the NER's
 # entities to doc.spans["model"] and the tagger's BILUO tags, as spans, to doc.spans["model_tags"];
 # model_merge merges the NER spans the tagger agrees with into the rule entities (policy "model", measured
-# best on dev: training/README.md) and never adds a lone general word (paths.general_words) on its own;
+# best on dev: training/README.md), never adds a lone general word (paths.general_words) on its own nor a
+# DIAGNOSIS of only body-site words (patterns/vocab/sites.txt);
 # confirm_labels (off) would keep rule entities of those labels only where a model span overlaps them.
 """
 
@@ -81,7 +82,8 @@ def build(tagger: bool = True) -> str:
             new[name] = block
     cfg["components"] = new
     cfg["initialize"]["components"]["model_merge"] = {
-        "plain_words": {"@misc": "imr_spacy.read_word_list.v1", "path": "${paths.general_words}"}
+        "plain_words": {"@misc": "imr_spacy.read_word_list.v1", "path": "${paths.general_words}"},
+        "site_words": {"@misc": "imr_spacy.read_word_list.v1", "path": "${paths.patterns}/vocab/sites.txt"},
     }
     return HEADER + cfg.to_str()
 

@@ -29,6 +29,10 @@ training/convert.py swaps into the letters as non-entities), a lone stop word or
 added as an entity where the rules have none. In every policy a model span replaces only rule entities
 of its own label or ones it contains.
 
+With ``site_words`` (set by ``initialize`` from ``patterns/vocab/sites.txt``), a model DIAGNOSIS made
+only of body-site words, stop words and punctuation ("right shoulder", "neck, mid back") is dropped: a
+diagnosis names a condition, and the ICD-10-CM wordings the model is trained with are full of sites.
+
 ``confirm_labels``: open-class labels whose rule entities need the model's support to stay: a rule
 entity of such a label that no model span overlaps (the NER's, or the second opinion's, of any label)
 is dropped. The rules' head-word patterns ("... pain", "... lesion") over-generate where the
@@ -57,6 +61,9 @@ OPEN_LABELS: tuple[str, ...] = ("DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE")
 POLICIES = ("fill", "longer", "model")
 AGREE_SCOPES = ("all", "replace")
 PLAIN_WORDS_FILE = "plain_words.json"
+SITE_WORDS_FILE = "site_words.json"
+#: The labels whose model spans must name more than body sites.
+SITE_GUARDED = frozenset({"DIAGNOSIS"})
 
 
 class ModelStash:
@@ -126,6 +133,12 @@ def trim(span: Span) -> Span | None:
     return span if (start, end) == (span.start, span.end) else Span(doc, start, end, label=span.label)
 
 
+def only_sites(span: Span, site_words: Collection[str]) -> bool:
+    """True when every word of ``span`` is a body-site word or a stop word (punctuation aside)."""
+    words = [t for t in span if t.is_alpha]
+    return bool(words) and all(t.lower_ in site_words or t.is_stop for t in words)
+
+
 def _overlaps(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -149,6 +162,7 @@ def merge_spans(
     agree_scope: str = "all",
     plain_words: Collection[str] | None = None,
     confirm_labels: Collection[str] = (),
+    site_words: Collection[str] | None = None,
 ) -> list[Span]:
     """The merged, non-overlapping entity list (sorted) for one Doc.
 
@@ -157,6 +171,7 @@ def merge_spans(
     be added where no rule entity is). ``plain_words``: with it, a one-token model span that would be
     added where no rule entity is, and is a stop word or one of these (lower-case) words, is dropped.
     ``confirm_labels``: rule entities of these labels that no model or ``agree`` span overlaps are dropped.
+    ``site_words``: a model DIAGNOSIS of only these words, stop words and punctuation is dropped.
     """
     label_policies = label_policies or {}
     check_policies(policy, label_policies, agree_scope)
@@ -171,6 +186,8 @@ def merge_spans(
     added: list[Span] = []
     for span in sorted(model_spans, key=lambda s: (s.start, -len(s))):
         if span.label_ not in open_set:
+            continue
+        if site_words is not None and span.label_ in SITE_GUARDED and only_sites(span, site_words):
             continue
         confirmed = agreed is None or (span.start, span.end, span.label_) in agreed
         if not confirmed and agree_scope == "all":
@@ -222,12 +239,25 @@ class ModelMerge:
         self.agree_key = agree_key
         self.agree_scope = agree_scope
         self.plain_words: frozenset[str] | None = None
+        self.site_words: frozenset[str] | None = None
 
     def initialize(
-        self, get_examples: Any = None, *, nlp: Language | None = None, plain_words: Iterable[str] | None = None
+        self,
+        get_examples: Any = None,
+        *,
+        nlp: Language | None = None,
+        plain_words: Iterable[str] | None = None,
+        site_words: Iterable[str] | None = None,
     ) -> None:
-        """Set the plain (non-entity) words that may not become a one-token entity on the model's word alone."""
+        """Set the plain (non-entity) words that may not become a one-token entity on the model's word alone,
+        and the body-site words a model DIAGNOSIS may not consist of (entries may hold ``|``-separated forms
+        and several words each)."""
         self.plain_words = None if plain_words is None else frozenset(w.lower() for w in plain_words)
+        self.site_words = (
+            None
+            if site_words is None
+            else frozenset(w for entry in site_words for form in entry.lower().split("|") for w in form.split())
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         model = doc.spans.get(self.spans_key, [])
@@ -243,19 +273,22 @@ class ModelMerge:
                 self.agree_scope,
                 self.plain_words,
                 self.confirm_labels,
+                self.site_words,
             )
         return doc
 
     def to_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> None:
-        """The plain words (the policy lives in the config)."""
-        if self.plain_words is not None:
-            path = Path(path)
-            path.mkdir(parents=True, exist_ok=True)
-            srsly.write_json(path / PLAIN_WORDS_FILE, sorted(self.plain_words))
+        """The plain and site words (the policy lives in the config)."""
+        path = Path(path)
+        for name, words in ((PLAIN_WORDS_FILE, self.plain_words), (SITE_WORDS_FILE, self.site_words)):
+            if words is not None:
+                path.mkdir(parents=True, exist_ok=True)
+                srsly.write_json(path / name, sorted(words))
 
     def from_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> ModelMerge:
-        file = Path(path) / PLAIN_WORDS_FILE
-        self.plain_words = frozenset(srsly.read_json(file)) if file.exists() else None
+        plain, sites = Path(path) / PLAIN_WORDS_FILE, Path(path) / SITE_WORDS_FILE
+        self.plain_words = frozenset(srsly.read_json(plain)) if plain.exists() else None
+        self.site_words = frozenset(srsly.read_json(sites)) if sites.exists() else None
         return self
 
 
