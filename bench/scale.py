@@ -113,7 +113,7 @@ def nproc_cli(model: Path, letters: list[str], copies: int, repeat: int) -> None
 
     Two figures per run: process start to exit, and the rate ``imr annotate`` reports itself (from
     the first document on, worker start-up included, the parent's own import and model load not).
-    This is the batch path: workers return records, not Docs, so the parent's share stays small
+    This is the batch path: workers return finished JSONL lines, not Docs, so the parent's share stays small
     (``nlp.pipe(n_process=2)`` ships every Doc back as ``Doc.to_bytes`` and rebuilds it in the parent).
     """
     texts = letters * copies

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import spacy
+from imr_spacy.model_merge import read_word_list
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training.iob_utils import doc_to_biluo_tags
@@ -37,8 +38,9 @@ OPEN_LABELS = ("DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE")
 WORDS = Path(__file__).resolve().parent / "general_words.txt"
 ICD10_CODES = Path(__file__).resolve().parents[1] / "patterns" / "icd10" / "codes.jsonl"
 SWAP_RATE = 0.25
-#: Descriptions that are residual classes or drug events rather than diagnosis wordings.
+#: Last words that leave a description cut short ("Sepsis due to" once "unspecified ..." is cut).
 _DANGLING = {"of", "and", "with", "to", "in", "or", "by", "due", "for", "without", "at", "on"}
+#: Descriptions that are residual classes or drug events rather than diagnosis wordings.
 _SKIP_START = ("Other", "Unspecified", "Poisoning", "Adverse effect", "Underdosing", "Toxic effect")
 #: Description tails cut off before use ("..., initial encounter for closed fracture", ", unspecified").
 _DESC_TAIL = re.compile(
@@ -58,8 +60,7 @@ def general_words(records: list[dict[str, Any]], path: Path = WORDS) -> list[str
         for s in rec["spans"]:
             if s["label"] in OPEN_LABELS:
                 inside.update(w.lower() for w in re.findall(r"[A-Za-z]+", rec["text"][s["start"] : s["end"]]))
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [w for w in (x.strip() for x in lines) if w and not w.startswith("#") and w not in inside]
+    return [w for w in read_word_list(str(path)) if w not in inside]
 
 
 def icd10_phrases(path: Path = ICD10_CODES, max_words: int = 8) -> list[str]:
@@ -71,11 +72,12 @@ def icd10_phrases(path: Path = ICD10_CODES, max_words: int = 8) -> list[str]:
             if not "A" <= row["code"][0] <= "T":
                 continue
             text = re.sub(r"\s*\([^)]*\)", "", _DESC_TAIL.sub("", row["desc"])).strip(" ,")
+            words = text.split()
             if (
-                text
-                and text.split()[-1].lower() not in _DANGLING
+                words
+                and words[-1].lower() not in _DANGLING
                 and not text.startswith(_SKIP_START)
-                and len(text.split()) <= max_words
+                and len(words) <= max_words
                 and not re.search(r"\d", text)
             ):
                 seen.setdefault(text, None)
@@ -141,7 +143,7 @@ def swapped(
             continue
         if i in ent_at:
             ent = ent_at[i]
-            ents.append((len(out) + 0, len(out) + len(ent), ent.label_))
+            ents.append((len(out), len(out) + len(ent), ent.label_))
         t = doc[i]
         text = t.text
         if not taken[i] and t.is_alpha and not t.is_stop and len(text) > 2 and rng.random() < SWAP_RATE:

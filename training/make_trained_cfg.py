@@ -46,27 +46,21 @@ CONFIRM_LABELS: list[str] = []
 MODEL_PIPES = ("tok2vec", "ner", "tagger", "model_stash", "model_merge")
 
 
-def build(tagger: bool = True) -> str:
-    """The text of pipeline_trained.cfg (``tagger=False``: without the BILUO tagger and the agreement)."""
+def build() -> str:
+    """The text of pipeline_trained.cfg."""
     cfg = load_config(RULES, interpolate=False)
     cfg["paths"]["model"] = MODEL_PATH
     cfg["paths"]["general_words"] = GENERAL_WORDS
     pipeline = list(cfg["nlp"]["pipeline"])
     at = pipeline.index(RULER)
-    pipes = [p for p in MODEL_PIPES if tagger or p != "tagger"]
-    cfg["nlp"]["pipeline"] = [*pipeline[:at], *pipes[:-1], RULER, pipes[-1], *pipeline[at + 1 :]]
+    cfg["nlp"]["pipeline"] = [*pipeline[:at], *MODEL_PIPES[:-1], RULER, MODEL_PIPES[-1], *pipeline[at + 1 :]]
     new = {}
     for name, block in cfg["components"].items():
         if name == RULER:
             new["tok2vec"] = {"source": "${paths.model}"}
             new["ner"] = {"source": "${paths.model}"}
-            if tagger:
-                new["tagger"] = {"source": "${paths.model}"}
-            new["model_stash"] = {
-                "factory": "imr_model_stash",
-                "spans_key": "model",
-                "tags_key": "model_tags" if tagger else None,
-            }
+            new["tagger"] = {"source": "${paths.model}"}
+            new["model_stash"] = {"factory": "imr_model_stash", "spans_key": "model", "tags_key": "model_tags"}
             new[name] = block
             new["model_merge"] = {
                 "factory": "imr_model_merge",
@@ -74,7 +68,7 @@ def build(tagger: bool = True) -> str:
                 "policy": POLICY,
                 "open_labels": OPEN_LABELS,
                 "label_policies": LABEL_POLICIES,
-                "agree_key": "model_tags" if tagger else None,
+                "agree_key": "model_tags",
                 "agree_scope": AGREE_SCOPE,
                 "confirm_labels": CONFIRM_LABELS,
             }

@@ -403,15 +403,16 @@ class Writer:
         """A procedure/test/therapy name as a TREATMENT span (imaging keeps its 'of the site')."""
         text = e["text"]
         kind = e["kind"]
-        region, side = _place(e, self.c) or self.c.regions[0]
+        placed = _place(e, self.c)
+        region, side = placed or self.c.regions[0]
         if kind == "imaging" and with_site:
-            reg, side = _place(e, self.c) or self.r(self.c.regions)
+            reg, side = placed or self.r(self.c.regions)
             site = self.r(REGIONS[reg]["sites"]).replace("{side}", side or "left")
             text = f"{text} of the {site}"
         elif kind == "injection" and REGIONS[region]["levels"] and self.rng.random() < 0.4:
             text = f"{text} at {self.r(REGIONS[region]['levels'])}"
         elif kind in ("injection", "surgery") and side and e.get("sited", True) and self.rng.random() < 0.4:
-            text = f"{side} {text}" if _has_site(text) else f"{side} {REGIONS[region]['adj']} {text}"
+            text = _sided(text, side, region)
         return [self.ent(text, "TREATMENT")]
 
     def drug_text(self, e: dict[str, Any]) -> str:
@@ -1013,6 +1014,11 @@ def _has_site(text: str) -> bool:
     return any(w in low for w in SITE_WORDS)
 
 
+def _sided(text: str, side: str, region: str) -> str:
+    """``text`` with its side, and the region's adjective unless it names a site ("right lumbar ...")."""
+    return f"{side} {text}" if _has_site(text) else f"{side} {REGIONS[region]['adj']} {text}"
+
+
 def _own_regions(e: dict[str, Any]) -> list[str]:
     """The body regions a procedure belongs to (``region``: a name or a list; none: any region)."""
     own = e.get("region")
@@ -1199,7 +1205,7 @@ def draw_item(rng: random.Random, c: Case) -> Item:
                 ]
             )
         elif side:
-            tx = f"{side} {tx}" if _has_site(tx) else f"{side} {REGIONS[region]['adj']} {tx}"
+            tx = _sided(tx, side, region)
         if rng.random() < 0.2:
             count = (rng.randint(1, 3),) * 2
     elif kind == "surgery" and side and e.get("sited", True):

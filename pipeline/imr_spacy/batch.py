@@ -247,22 +247,11 @@ class Stats:
     outcomes: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.perf_counter)
 
-    def add(self, kind: str, payload: dict[str, Any]) -> None:
-        """Count one result."""
+    def add(self, kind: str, counts: Counts) -> None:
+        """Count one result: an ``"error"``, or a record with its :func:`record_counts`."""
         if kind == "error":
             self.errors += 1
             return
-        self.add_counts(record_counts(payload))
-
-    def add_encoded(self, kind: str, counts: Counts) -> None:
-        """Count one encoded result."""
-        if kind == "error":
-            self.errors += 1
-        else:
-            self.add_counts(counts)
-
-    def add_counts(self, counts: Counts) -> None:
-        """Count one record from its :func:`record_counts`."""
         self.records += 1
         self.entities.update(counts.get("entities", {}))
         self.outcomes.update(counts.get("outcomes", {}))

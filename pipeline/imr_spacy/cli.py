@@ -296,7 +296,7 @@ def annotate(
             for results in annotate_items(pending(), options, nlp, pool):
                 for kind, line, counts in results:
                     (err if kind == "error" else out).write_line(line)
-                    stats.add_encoded(kind, counts)
+                    stats.add(kind, counts)
                 bar.update(task, advance=len(results), errors=stats.errors)
     if report is not None:
         reused = f"; reused partition files: {report.reused}" if resume else ""

@@ -40,15 +40,16 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .batch import (
     BatchOptions,
+    Encoded,
     JsonlWriter,
     Result,
     Stats,
     annotate_chunk,
     chunked,
     encode_line,
+    encode_results,
     error_line,
     load_model,
-    record_counts,
     write_all,
 )
 from .inputs import Document, FileInput, InputError, Item, load
@@ -185,10 +186,9 @@ def _load_on_worker(item: Item, base_dir: str, max_bytes: int) -> Document | Inp
     return load(item, max_bytes)
 
 
-def _header(job: Job, partition: Partition, results: list[Result]) -> dict[str, Any]:
+def _header(job: Job, partition: Partition, results: list[Encoded]) -> dict[str, Any]:
     entries = []
-    for pos, item, (kind, payload) in zip(partition.positions, partition.items, results, strict=True):
-        counts = record_counts(payload) if kind == "record" else {}
+    for pos, item, (kind, _line, counts) in zip(partition.positions, partition.items, results, strict=True):
         entries.append([pos, kind, item.id, item.source, counts])
     return {"format": PART_FORMAT, "partition": partition.number, "fingerprint": job.fingerprint, "entries": entries}
 
@@ -230,9 +230,10 @@ def annotate_partition(job: Job, partition: Partition) -> dict[str, Any]:
                 results += annotate_chunk(
                     nlp, loaded, max_bytes=job.max_bytes, include_text=job.include_text, pipeline=info
                 )
-        header = _header(job, partition, results)
+        encoded = encode_results(results)
+        header = _header(job, partition, encoded)
         path = part_path(job.parts_dir, job.run, partition.number)
-        _write_atomically(path, [encode_line(header), *(encode_line(payload) for _, payload in results)])
+        _write_atomically(path, [encode_line(header), *(line for _, line, _ in encoded)])
     except Exception as exc:
         return {"status": "failed", "reason": f"worker process failed ({type(exc).__name__})"}
     errors = sum(kind == "error" for kind, _ in results)
@@ -540,7 +541,7 @@ class _Runner:
             for doc_id, source in slot.refs:
                 line = error_line(doc_id, source, reason, "worker")
                 self.err.write(line)
-                self.stats.add("error", line)
+                self.stats.add("error", {})
         else:
             header, lines = found
             wanted = set(slot.positions)
@@ -549,7 +550,7 @@ class _Runner:
                     continue
                 if kind == "record":
                     self.out.write_line(line)
-                    self.stats.add_counts(counts)
+                    self.stats.add("record", counts)
                 else:
                     self.err.write_line(line)
                     self.stats.add("error", {})

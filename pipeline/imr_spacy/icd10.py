@@ -71,6 +71,8 @@ _LINE_HYPHEN = re.compile(r"(?<=[A-Za-z])-[ \t]*\r?\n\s*(?=[a-z])")
 #: "A and B", "A or B" in a description (the words next to the conjunction).
 _CONJ = re.compile(r"([a-z]+) (?:and|or) ([a-z]+)")
 _PAREN = re.compile(r"\([^)]*\)")
+#: ``words`` table flags that put a word in the :class:`Norm` set of the same name.
+_WORD_FLAGS = ("drop", "unit", "site", "letter", "grade", "complete")
 _LEVEL = re.compile(r"([clts])\d{1,2}(?:-([clts])?\d{1,2})*")
 
 
@@ -168,8 +170,9 @@ class IMRICD10Linker(TablesMixin):
         norm = Norm()
         for row in self.tables.get("words", []):
             word = row["word"].lower()
-            if row.get("drop"):
-                norm.drop.add(word)
+            for flag in _WORD_FLAGS:
+                if row.get(flag):
+                    getattr(norm, flag).add(word)
             if row.get("side"):
                 norm.side[word] = row["side"]
             if row.get("optional"):
@@ -177,16 +180,6 @@ class IMRICD10Linker(TablesMixin):
                 while len(norm.optional) < level:
                     norm.optional.append(set())
                 norm.optional[level - 1].add(word)
-            if row.get("unit"):
-                norm.unit.add(word)
-            if row.get("site"):
-                norm.site.add(word)
-            if row.get("letter"):
-                norm.letter.add(word)
-            if row.get("grade"):
-                norm.grade.add(word)
-            if row.get("complete"):
-                norm.complete.add(word)
             if row.get("variant"):
                 norm.variant[word] = tuple(row["variant"].lower().split())
             if "norm" in row:
@@ -330,12 +323,14 @@ class IMRICD10Linker(TablesMixin):
             extra = entry - bag
             if len(extra) > fewest:
                 continue
-            if extra <= complete or extra <= complete | {x for a, b in conj for x, y in ((a, b), (b, a)) if y in bag}:
-                if len(extra) < fewest:
-                    fewest = len(extra)
-                    best = {e: v for e, v in best.items() if len(e - bag) <= fewest}
-                sides = best.setdefault(entry, {})
-                sides[side] = code if sides.get(side, code) == code else ""
+            partners = {x for a, b in conj for x, y in ((a, b), (b, a)) if y in bag}  # "gait and mobility"
+            if not extra <= complete | partners:
+                continue
+            if len(extra) < fewest:
+                fewest = len(extra)
+                best = {e: v for e, v in best.items() if len(e - bag) <= fewest}
+            sides = best.setdefault(entry, {})
+            sides[side] = code if sides.get(side, code) == code else ""
         groups = {frozenset(sides.items()) for sides in best.values()}
         if len(groups) != 1:
             return None

@@ -48,12 +48,14 @@ def _init_spawned(options: BatchOptions) -> None:
     _WORKER.update(nlp=nlp, pipeline=pipeline_info(nlp), options=options)
 
 
-def _work(items: list[Item]) -> list[Encoded]:
-    opts: BatchOptions = _WORKER["options"]
-    results = annotate_chunk(
-        _WORKER["nlp"], items, max_bytes=opts.max_bytes, include_text=opts.include_text, pipeline=_WORKER["pipeline"]
-    )
+def _encoded_chunk(nlp: Language, info: dict[str, str], options: BatchOptions, items: list[Item]) -> list[Encoded]:
+    """One chunk annotated and encoded (in this process or a worker)."""
+    results = annotate_chunk(nlp, items, max_bytes=options.max_bytes, include_text=options.include_text, pipeline=info)
     return encode_results(results)
+
+
+def _work(items: list[Item]) -> list[Encoded]:
+    return _encoded_chunk(_WORKER["nlp"], _WORKER["pipeline"], _WORKER["options"], items)
 
 
 def _ready() -> int:
@@ -73,10 +75,7 @@ def annotate_items(
         nlp = nlp or load_model(options.model, options.max_bytes)
         info = pipeline_info(nlp)
         for chunk in chunks:
-            results = annotate_chunk(
-                nlp, chunk, max_bytes=options.max_bytes, include_text=options.include_text, pipeline=info
-            )
-            yield encode_results(results)
+            yield _encoded_chunk(nlp, info, options, chunk)
     elif pool is not None:
         yield from pool.annotate(chunks)
     else:

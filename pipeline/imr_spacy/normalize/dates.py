@@ -72,7 +72,8 @@ def normalize(span: Span, tables: Tables) -> None:
 
 def date_role(span: Span, tables: Tables) -> str:
     """The role whose cue scores best around ``span``; the default role without a cue."""
-    cues = _cues(tables.get("date_roles", []), span._.section is None)
+    indexes = tables[CUE_INDEXES] if CUE_INDEXES in tables else derived(tables)[CUE_INDEXES]
+    cues = indexes[span._.section is None]
     default = next((r["role"] for r in tables.get("date_defaults", [])), "other")
     best, best_score = default, 0.0
     for side, words in (("left", _left_words(span)), ("right", _right_words(span))):
@@ -89,32 +90,24 @@ def date_role(span: Span, tables: Tables) -> str:
     return best
 
 
-_CUES: dict[int, tuple[list[dict[str, Any]], dict[bool, dict[str, list[tuple]]]]] = {}
+#: Key of the derived cue indexes in the tables the normalizer passes (see :func:`derived`).
+CUE_INDEXES = "_date_role_cue_indexes"
 
 
-def _cues(table: list[dict[str, Any]], in_header: bool) -> dict[str, list[tuple]]:
-    """The cue index of a role table (header-only cues count in the header), built once per table."""
-    entry = _CUES.get(id(table))
-    if entry is None or entry[0] is not table:  # the entry keeps its table alive: ids are not reused
-        index = {}
-        for header in (False, True):
-            rows = tuple(
-                (
-                    r["cue"],
-                    r["role"],
-                    r["weight"],
-                    r.get("side", "both"),
-                    r.get("max_distance", 10),
-                    bool(r.get("governs")),
-                )
-                for r in table
-                if header or not r.get("header")
-            )
-            index[header] = _cue_index(rows)
-        if len(_CUES) > 8:
-            _CUES.clear()
-        entry = _CUES[id(table)] = (table, index)
-    return entry[1][in_header]
+def derived(tables: Tables) -> dict[str, Any]:
+    """What :func:`date_role` derives from the tables, built once when they are set: the cue index
+    of ``date_roles`` in the letter's sections (``False``) and in its header (``True``, where
+    header-only cues count too)."""
+    table = tables.get("date_roles", [])
+    indexes = {}
+    for header in (False, True):
+        rows = tuple(
+            (r["cue"], r["role"], r["weight"], r.get("side", "both"), r.get("max_distance", 10), bool(r.get("governs")))
+            for r in table
+            if header or not r.get("header")
+        )
+        indexes[header] = _cue_index(rows)
+    return {CUE_INDEXES: indexes}
 
 
 def _cue_index(rows: tuple[tuple, ...]) -> dict[str, list[tuple]]:
