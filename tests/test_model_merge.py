@@ -248,3 +248,110 @@ def test_a_model_diagnosis_of_only_body_sites_is_dropped(blank: Language, tmp_pa
     assert merge.site_words is not None and {"neck", "lumbar", "spine", "low", "back"} <= merge.site_words
     merge.to_disk(tmp_path / "merge")
     assert ModelMerge("model", "model", labels).from_disk(tmp_path / "merge").site_words == merge.site_words
+
+
+def test_may_drop_vetoes_the_confirmation_per_entity(blank: Language) -> None:
+    doc = blank("Pain was rated 6/10 and lumbar radiculopathy was noted.")
+    rules = [span(doc, "Pain", "DIAGNOSIS"), span(doc, "lumbar radiculopathy", "DIAGNOSIS")]
+    got = merge_spans(rules, [], "model", ["DIAGNOSIS"], confirm_labels={"DIAGNOSIS"}, may_drop=lambda e: e.start == 0)
+    assert texts(got) == [("lumbar radiculopathy", "DIAGNOSIS")]
+    assert merge_spans(rules, [], "model", ["DIAGNOSIS"], may_drop=lambda e: True) == rules  # no confirm labels
+
+
+@pytest.fixture(scope="module")
+def tagged() -> Language:
+    """A tiny BILUO tagger, trained (seeded) to call "radiculopathy" a diagnosis and everything else O."""
+    from spacy.training import Example
+    from spacy.util import fix_random_seed
+
+    fix_random_seed(0)
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
+    nlp.add_pipe("tagger")
+    sents = ["Pain was rated 6/10 and radiculopathy was noted .", "The radiculopathy and pain relief were noted ."]
+    examples = []
+    for text in sents:
+        words = text.split()
+        tags = ["U-DIAGNOSIS" if w == "radiculopathy" else "O" for w in words]
+        examples.append(Example.from_dict(nlp.make_doc(text), {"words": words, "tags": tags}))
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(40):
+        nlp.update(examples, sgd=optimizer)
+    return nlp
+
+
+def test_tagger_entity_prob_is_one_minus_p_o(tagged: Language) -> None:
+    from imr_spacy.model_merge import tagger_entity_prob
+
+    doc = tagged("Pain was rated 6/10 and radiculopathy was noted .")
+    prob = tagger_entity_prob(tagged.get_pipe("tagger"), doc)
+    assert prob.shape == (len(doc),)
+    assert ((prob >= 0) & (prob <= 1)).all()
+    assert prob[5] > 0.5 > prob[:5].max()  # "radiculopathy" vs the rest
+
+
+def test_confirm_tagger_keeps_what_the_tagger_is_unsure_of(tagged: Language) -> None:
+    doc = tagged("Pain was rated 6/10 and radiculopathy was noted .")
+    doc.ents = [Span(doc, 0, 1, "DIAGNOSIS"), Span(doc, 5, 6, "DIAGNOSIS")]
+    doc.spans["model"] = []
+    merge = ModelMerge(
+        "model",
+        "model",
+        ["DIAGNOSIS"],
+        confirm_labels=["DIAGNOSIS"],
+        confirm_tagger="tagger",
+        confirm_below=0.2,
+        nlp=tagged,
+    )
+    merge(doc)
+    assert [e.text for e in doc.ents] == ["radiculopathy"]  # no model span, but the tagger is not sure it is O
+    with pytest.raises(ValueError, match="needs the pipeline"):
+        ModelMerge("model", "model", ["DIAGNOSIS"], confirm_labels=["DIAGNOSIS"], confirm_tagger="tagger")
+    with pytest.raises(ValueError, match="confirm_below"):
+        ModelMerge("model", "model", ["DIAGNOSIS"], confirm_below=0.0)
+
+
+def test_confirm_tagger_is_set_from_the_config(tagged: Language) -> None:
+    merge = tagged.add_pipe(
+        "imr_model_merge",
+        config={"confirm_labels": ["DIAGNOSIS"], "confirm_tagger": "tagger", "confirm_below": 0.01},
+        name="merge_probe",
+    )
+    try:
+        assert (merge.confirm_tagger, merge.confirm_below, merge.nlp) == ("tagger", 0.01, tagged)
+    finally:
+        tagged.remove_pipe("merge_probe")
+
+
+def test_the_ruler_keeps_its_winning_blockers_when_asked() -> None:
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("imr_entity_ruler", config={"blocks_key": "rule_blocks"})
+    ruler.add_patterns(
+        [
+            {"label": "DIAGNOSIS", "pattern": "trauma"},
+            {"label": "DIAGNOSIS", "pattern": "neck pain"},
+            {"label": "_BLOCK", "pattern": "cumulative trauma"},
+        ]
+    )
+    doc = nlp("He reports cumulative trauma and neck pain.")
+    assert [(e.text, e.label_) for e in doc.ents] == [("neck pain", "DIAGNOSIS")]
+    assert [(s.text, s.label_) for s in doc.spans["rule_blocks"]] == [("cumulative trauma", "_BLOCK")]
+    plain = spacy.blank("en")
+    plain.add_pipe("imr_entity_ruler").add_patterns([{"label": "_BLOCK", "pattern": "cumulative trauma"}])
+    assert "rule_blocks" not in plain("cumulative trauma").spans  # off by default
+
+
+def test_a_model_diagnosis_overlapping_a_rule_blocker_is_dropped(blank: Language) -> None:
+    doc = blank("He reports cumulative trauma resulting in neck pain and pain relief with physical therapy.")
+    rules = [span(doc, "neck pain", "DIAGNOSIS")]
+    model = [span(doc, "trauma resulting in neck pain", "DIAGNOSIS"), span(doc, "pain relief", "DIAGNOSIS")]
+    model += [span(doc, "pain relief with physical therapy", "TREATMENT")]
+    blocks = [span(doc, "cumulative trauma", "_BLOCK"), span(doc, "pain relief", "_BLOCK")]
+    labels = ["DIAGNOSIS", "TREATMENT"]
+    got = merge_spans(rules, model, "model", labels, blocks=blocks)
+    assert texts(got) == [("neck pain", "DIAGNOSIS"), ("pain relief with physical therapy", "TREATMENT")]
+    assert texts(merge_spans(rules, model[:1], "model", labels)) == [("trauma resulting in neck pain", "DIAGNOSIS")]
+    doc.ents = rules
+    doc.spans["model"] = model[:1]
+    doc.spans["rule_blocks"] = blocks
+    ModelMerge("model", "model", labels, blocks_key="rule_blocks")(doc)
+    assert texts(list(doc.ents)) == [("neck pain", "DIAGNOSIS")]

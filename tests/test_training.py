@@ -102,3 +102,29 @@ def test_swapped_diagnoses_take_icd10_wordings_and_keep_every_other_span(gold: P
         assert treatment.text == "Zorvolex 35mg" and copy[-2].text == "02/03/2015"
         assert diagnosis[0].tag_ in ("B-DIAGNOSIS", "U-DIAGNOSIS")
         assert copy[diagnosis.end].text == "and"  # the text around the new wording is kept
+
+
+def test_nonce_treatments_make_up_treatment_words_only(gold: Path, tmp_path: Path) -> None:
+    convert = _convert()
+    assert convert.convert(gold, tmp_path / "a.spacy", augment=4, seed=3, nonce_treatments=1.0) == 5
+    convert.convert(gold, tmp_path / "b.spacy", augment=4, seed=3, nonce_treatments=1.0)
+    assert (tmp_path / "a.spacy").read_bytes() == (tmp_path / "b.spacy").read_bytes()
+    original, *copies = _docs(tmp_path / "a.spacy")
+    made_up = 0
+    for copy in copies:
+        diagnosis, treatment = copy.ents
+        assert diagnosis.text == "lumbar strain" and treatment.label_ == "TREATMENT"
+        assert [t.text for t in treatment[1:]] == [t.text for t in original.ents[1][1:]]  # the strength is kept
+        word = treatment[0].text
+        assert word == "Zorvolex" or (word[0].isupper() and word[1:].islower() and word.isalpha())
+        made_up += word != "Zorvolex"
+        assert [t.tag_ for t in treatment] == [t.tag_ for t in original.ents[1]]
+    assert made_up > 0
+
+
+def test_nonce_parts_come_from_long_medical_words() -> None:
+    convert = _convert()
+    rec = {"text": "chronic radiculopathy", "spans": [{"start": 0, "end": 21, "label": "DIAGNOSIS"}]}
+    heads, tails = convert.nonce_parts([rec], ["Spondylolysis"])
+    assert {"chr", "radic", "spo"} <= set(heads) and {"nic", "pathy", "lysis"} <= set(tails)
+    assert not any(h.startswith("cr") and len(h) < 3 for h in heads)

@@ -8,7 +8,9 @@ The rules-only pipeline is ``configs/pipeline.cfg``; the combined one is ``confi
 ``components.model_merge.policy`` overridden by each spec ``POLICY[@SCOPE][:LABEL=POLICY+...]``: ``label_policies``
 after the colon, and the agreement with the BILUO tagger after the ``@``: ``all`` (default: a NER span the tagger
 does not also produce is dropped), ``replace`` (it may only fill gaps) or ``none`` (no agreement); after a ``!``
-the ``confirm_labels`` (``model!DIAGNOSIS``: rule DIAGNOSIS entities no model span overlaps are dropped).
+the ``confirm_labels`` (``model!DIAGNOSIS``: rule DIAGNOSIS entities no model span overlaps are dropped), and
+after a ``~`` the ``confirm_below`` of the tagger veto (``model!DIAGNOSIS~0.001``: dropped only when the tagger
+gives each of their tokens an entity probability below 0.001).
 "model only" is the trained tok2vec + ner alone. Scores come from
 :mod:`imr_spacy.evaluate` (identical to shared/tools/score.py).
 """
@@ -44,7 +46,8 @@ def systems(model: Path, patterns: Path, policies: list[str]) -> dict[str, Langu
     out = {"rules only": assemble("pipeline.cfg", {"paths.patterns": str(patterns)})}
     out["model only"] = spacy.load(model, exclude=["tagger"])
     for spec in policies:
-        spec_head, _, confirm = spec.partition("!")
+        spec_head, _, confirm_spec = spec.partition("!")
+        confirm, _, below = confirm_spec.partition("~")
         head, _, per_label = spec_head.partition(":")
         policy, _, scope = head.partition("@")
         scope = scope or "all"
@@ -60,6 +63,8 @@ def systems(model: Path, patterns: Path, policies: list[str]) -> dict[str, Langu
                 "components.model_merge.agree_key": None if scope == "none" else "model_tags",
                 "components.model_merge.agree_scope": "all" if scope == "none" else scope,
                 "components.model_merge.confirm_labels": [x for x in confirm.split("+") if x],
+                "components.model_merge.confirm_tagger": "tagger" if below else None,
+                "components.model_merge.confirm_below": float(below) if below else 0.001,
             },
         )
     return out

@@ -17,6 +17,13 @@ words of real letters. The copies are seeded (``--seed``), so conversion stays r
 from the ICD-10-CM code descriptions (``patterns/icd10/codes.jsonl``, chapters A-T; encounter and
 "unspecified" qualifiers cut off, case varied): the model then sees far more diagnosis wordings in the
 contexts diagnoses take than the corpus vocabulary has, which is what an unseen diagnosis needs.
+
+``--nonce-treatments P`` gives, in those copies, a share P of the TREATMENT spans made-up words: each content
+word (alphabetic, four letters or more, not a stop word or body-site word) becomes, with probability 0.6, the
+start of one medical word joined to the end of another (``cryo`` + ``plasty``), drawn from the diagnosis and
+treatment words of the corpus and the ICD-10-CM wordings. A word ending like a diagnosis ("-lysis", "-osis")
+then also occurs where treatments are named, so the model has to read the context: the diagnosis wordings
+alone teach it that an unfamiliar medical word is a diagnosis ("iontophoresis", "cryoneurolysis").
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ from spacy.training.iob_utils import doc_to_biluo_tags
 OPEN_LABELS = ("DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE")
 WORDS = Path(__file__).resolve().parent / "general_words.txt"
 ICD10_CODES = Path(__file__).resolve().parents[1] / "patterns" / "icd10" / "codes.jsonl"
+SITES = Path(__file__).resolve().parents[1] / "patterns" / "vocab" / "sites.txt"
+NONCE_WORD_RATE = 0.6
 SWAP_RATE = 0.25
 #: Last words that leave a description cut short ("Sepsis due to" once "unspecified ..." is cut).
 _DANGLING = {"of", "and", "with", "to", "in", "or", "by", "due", "for", "without", "at", "on"}
@@ -84,6 +93,27 @@ def icd10_phrases(path: Path = ICD10_CODES, max_words: int = 8) -> list[str]:
     return list(seen)
 
 
+def nonce_parts(records: list[dict[str, Any]], phrases: list[str]) -> tuple[list[str], list[str]]:
+    """Word starts and word ends (3-5 letters) of the medical words of ``records``' DIAGNOSIS and TREATMENT
+    spans and of ``phrases``, distinct, sorted."""
+    vocab: set[str] = set()
+    for rec in records:
+        for sp in rec["spans"]:
+            if sp["label"] in ("DIAGNOSIS", "TREATMENT"):
+                vocab.update(re.findall(r"[a-z]{7,}", rec["text"][sp["start"] : sp["end"]].lower()))
+    for phrase in phrases:
+        vocab.update(re.findall(r"[a-z]{7,}", phrase.lower()))
+    heads = {w[:n] for w in vocab for n in (3, 4, 5)}
+    tails = {w[-n:] for w in vocab for n in (3, 4, 5)}
+    return sorted(heads), sorted(tails)
+
+
+def nonce_word(text: str, parts: tuple[list[str], list[str]], rng: random.Random) -> str:
+    """A made-up word in the case pattern of ``text``."""
+    word = rng.choice(parts[0]) + rng.choice(parts[1])
+    return word.upper() if text.isupper() else word.capitalize() if text[0].isupper() else word
+
+
 def phrase_variant(phrase: str, rng: random.Random) -> str:
     """``phrase`` as letters write it: most often lower case, sometimes title case, maybe cut at its first comma."""
     if "," in phrase and rng.random() < 0.5 and phrase.split(",")[0].split()[-1].lower() not in _DANGLING:
@@ -118,15 +148,31 @@ def swapped(
     rng: random.Random,
     phrases: list[Doc] | None = None,
     swap_diagnoses: float = 0.0,
+    nonce: tuple[tuple[list[str], list[str]], frozenset[str], float, random.Random] | None = None,
 ) -> Doc:
     """A copy of ``doc`` with some words outside every gold span replaced by general words and, with
-    ``phrases``, some DIAGNOSIS entities replaced by one of them (tokenized phrases)."""
+    ``phrases``, some DIAGNOSIS entities replaced by one of them (tokenized phrases); with ``nonce``
+    (word parts, site words, rate, generator), the content words of some TREATMENT entities made up."""
     taken = [False] * len(doc)
     for s in rec["spans"]:
         span = doc.char_span(s["start"], s["end"], alignment_mode="expand")
         if span is not None:
             taken[span.start : span.end] = [True] * len(span)
     replace = {e.start: e for e in doc.ents if phrases and e.label_ == "DIAGNOSIS" and rng.random() < swap_diagnoses}
+    made_up: set[int] = set()
+    if nonce is not None:
+        _, sites, rate, nrng = nonce
+        for e in doc.ents:
+            if e.label_ == "TREATMENT" and nrng.random() < rate:
+                made_up.update(
+                    t.i
+                    for t in e
+                    if t.is_alpha
+                    and len(t) >= 4
+                    and not t.is_stop
+                    and t.lower_ not in sites
+                    and nrng.random() < NONCE_WORD_RATE
+                )
     out: list[str] = []
     spaces: list[bool] = []
     ents: list[tuple[int, int, str]] = []
@@ -146,7 +192,9 @@ def swapped(
             ents.append((len(out), len(out) + len(ent), ent.label_))
         t = doc[i]
         text = t.text
-        if not taken[i] and t.is_alpha and not t.is_stop and len(text) > 2 and rng.random() < SWAP_RATE:
+        if i in made_up and nonce is not None:
+            text = nonce_word(text, nonce[0], nonce[3])
+        elif not taken[i] and t.is_alpha and not t.is_stop and len(text) > 2 and rng.random() < SWAP_RATE:
             new = rng.choice(words)
             text = new.upper() if text.isupper() else new.capitalize() if text[0].isupper() else new
         out.append(text)
@@ -171,6 +219,7 @@ def convert(
     augment: int = 0,
     seed: int = 0,
     swap_diagnoses: float = 0.0,
+    nonce_treatments: float = 0.0,
 ) -> int:
     """Write ``dest`` (.spacy) from the gold JSONL ``src``; returns the number of docs written."""
     nlp = nlp or make_nlp()
@@ -180,6 +229,10 @@ def convert(
     rng = random.Random(seed)
     prng = random.Random(seed + 1)
     phrases = [nlp.make_doc(phrase_variant(p, prng)) for p in icd10_phrases()] if augment and swap_diagnoses else None
+    nonce = None
+    if augment and nonce_treatments:
+        sites = frozenset(w for e in read_word_list(str(SITES)) for f in e.lower().split("|") for w in f.split())
+        nonce = (nonce_parts(records, icd10_phrases()), sites, nonce_treatments, random.Random(seed + 2))
     db = DocBin(store_user_data=False)
     n = 0
     for rec in records:
@@ -187,7 +240,7 @@ def convert(
         db.add(set_biluo_tags(doc))
         n += 1
         for _ in range(augment):
-            db.add(set_biluo_tags(swapped(doc, rec, words, rng, phrases, swap_diagnoses)))
+            db.add(set_biluo_tags(swapped(doc, rec, words, rng, phrases, swap_diagnoses, nonce)))
             n += 1
     dest.parent.mkdir(parents=True, exist_ok=True)
     db.to_disk(dest)
@@ -202,9 +255,18 @@ def main() -> None:
     ap.add_argument("--augment", type=int, default=0, help="word-swapped copies per letter (training data)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--swap-diagnoses", type=float, default=0.0, help="share of DIAGNOSIS spans given ICD-10 wordings")
+    ap.add_argument("--nonce-treatments", type=float, default=0.0, help="share of TREATMENT spans given made-up words")
     args = ap.parse_args()
     labels = tuple(x for x in args.labels.split(",") if x)
-    n = convert(args.src, args.dest, labels, augment=args.augment, seed=args.seed, swap_diagnoses=args.swap_diagnoses)
+    n = convert(
+        args.src,
+        args.dest,
+        labels,
+        augment=args.augment,
+        seed=args.seed,
+        swap_diagnoses=args.swap_diagnoses,
+        nonce_treatments=args.nonce_treatments,
+    )
     print(f"{args.dest}: {n} docs")
 
 

@@ -29,7 +29,9 @@ HEADER = """\
 # model_merge merges the NER spans the tagger agrees with into the rule entities (policy "model", measured
 # best on dev: training/README.md), never adds a lone general word (paths.general_words) on its own nor a
 # DIAGNOSIS of only body-site words (patterns/vocab/sites.txt);
-# confirm_labels (off) would keep rule entities of those labels only where a model span overlaps them.
+# a rule DIAGNOSIS no model span overlaps is dropped when the tagger gives each of its tokens an entity
+# probability below confirm_below (confirm_labels, confirm_tagger); a model DIAGNOSIS overlapping one of the
+# rules' blockers ("cumulative trauma", "pain relief"; the ruler keeps them in doc.spans["rule_blocks"]) is dropped.
 """
 
 MODEL_PATH = "training/model-best"
@@ -39,10 +41,14 @@ LABEL_POLICIES: dict[str, str] = {}
 OPEN_LABELS = ["DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE"]
 RULER = "entity_ruler"
 AGREE_SCOPE = "all"
-#: Rule entities of these labels stay only where a model span overlaps them. Off: on the synthetic test split
-#: it lifts DIAGNOSIS, but on the real letters about half of the rule diagnoses it drops are right
-#: (training/README.md).
-CONFIRM_LABELS: list[str] = []
+#: Rule entities of these labels that no model span overlaps are dropped when the tagger is sure they are not
+#: entities (entity probability below CONFIRM_BELOW on every token). Without the tagger's veto about a third
+#: of the rule diagnoses it drops on the real letters are right ones (training/README.md).
+CONFIRM_LABELS: list[str] = ["DIAGNOSIS"]
+CONFIRM_TAGGER = "tagger"
+CONFIRM_BELOW = 0.001
+#: The ruler keeps its winning blockers here; a model DIAGNOSIS overlapping one is dropped.
+BLOCKS_KEY = "rule_blocks"
 MODEL_PIPES = ("tok2vec", "ner", "tagger", "model_stash", "model_merge")
 
 
@@ -61,7 +67,7 @@ def build() -> str:
             new["ner"] = {"source": "${paths.model}"}
             new["tagger"] = {"source": "${paths.model}"}
             new["model_stash"] = {"factory": "imr_model_stash", "spans_key": "model", "tags_key": "model_tags"}
-            new[name] = block
+            new[name] = {**block, "blocks_key": BLOCKS_KEY}
             new["model_merge"] = {
                 "factory": "imr_model_merge",
                 "spans_key": "model",
@@ -71,6 +77,9 @@ def build() -> str:
                 "agree_key": "model_tags",
                 "agree_scope": AGREE_SCOPE,
                 "confirm_labels": CONFIRM_LABELS,
+                "confirm_tagger": CONFIRM_TAGGER,
+                "confirm_below": CONFIRM_BELOW,
+                "blocks_key": BLOCKS_KEY,
             }
         else:
             new[name] = block

@@ -7,7 +7,8 @@ plus an optional ``priority`` (int, default 0)::
     {"label": "VISIT_COUNT", "pattern": [{"LIKE_NUM": true}, {"LOWER": "sessions"}], "priority": 1}
 
 Labels starting with ``_`` are blockers: they win overlaps like any pattern and are then
-dropped, so "pain level" can keep "pain" from being a DIAGNOSIS.
+dropped, so "pain level" can keep "pain" from being a DIAGNOSIS. With ``blocks_key`` the blockers that won
+are kept as spans in ``doc.spans[blocks_key]`` (for a later component, e.g. the model merge, to respect).
 
 Overlaps are resolved by priority, then length, then position, then pattern order (the label
 whose patterns were loaded first; files load in name order). Matching runs on the
@@ -59,11 +60,19 @@ class IMREntityRuler(RowsMixin):
 
     rows_file = PATTERNS_FILE
 
-    def __init__(self, nlp: Language, name: str, phrase_matcher_attr: str, overwrite_ents: bool) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        phrase_matcher_attr: str,
+        overwrite_ents: bool,
+        blocks_key: str | None = None,
+    ) -> None:
         self.nlp = nlp
         self.name = name
         self.phrase_matcher_attr = phrase_matcher_attr
         self.overwrite_ents = overwrite_ents
+        self.blocks_key = blocks_key
         self.patterns: list[dict[str, Any]] = []
         self._build()
 
@@ -147,11 +156,16 @@ class IMREntityRuler(RowsMixin):
             taken[start:end] = b"\x01" * (end - start)
             chosen.append(cand)
         new_ents = []
+        blocks = []
         for start, end, label, _ in chosen:
-            if label.startswith("_"):
-                continue
             s, e = view.to_doc(start, end)
+            if label.startswith("_"):
+                if self.blocks_key is not None:
+                    blocks.append(Span(doc, s, e, label=label))
+                continue
             new_ents.append(Span(doc, s, e, label=label))
+        if self.blocks_key is not None:
+            doc.spans[self.blocks_key] = sorted(blocks)
         if self.overwrite_ents:
             doc.ents = sorted(new_ents)
         else:
@@ -176,8 +190,10 @@ def _space_free(doc: Doc) -> Doc:
 
 @Language.factory(
     "imr_entity_ruler",
-    default_config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True},
+    default_config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True, "blocks_key": None},
 )
-def make_entity_ruler(nlp: Language, name: str, phrase_matcher_attr: str, overwrite_ents: bool) -> IMREntityRuler:
+def make_entity_ruler(
+    nlp: Language, name: str, phrase_matcher_attr: str, overwrite_ents: bool, blocks_key: str | None
+) -> IMREntityRuler:
     """Factory of :class:`IMREntityRuler`."""
-    return IMREntityRuler(nlp, name, phrase_matcher_attr, overwrite_ents)
+    return IMREntityRuler(nlp, name, phrase_matcher_attr, overwrite_ents, blocks_key)

@@ -33,10 +33,18 @@ With ``site_words`` (set by ``initialize`` from ``patterns/vocab/sites.txt``), a
 only of body-site words, stop words and punctuation ("right shoulder", "neck, mid back") is dropped: a
 diagnosis names a condition, and the ICD-10-CM wordings the model is trained with are full of sites.
 
+With ``blocks_key`` (the entity ruler's ``blocks_key``: the blocker phrases that won, such as "cumulative
+trauma" or "pain relief"), a model DIAGNOSIS that overlaps a blocker is dropped: the blockers exist to say
+that a phrase is not a diagnosis, whoever proposes it.
+
 ``confirm_labels``: open-class labels whose rule entities need the model's support to stay: a rule
 entity of such a label that no model span overlaps (the NER's, or the second opinion's, of any label)
 is dropped. The rules' head-word patterns ("... pain", "... lesion") over-generate where the
 letters use those words in passing; the model, which reads the context, then says nothing there.
+With ``confirm_tagger`` (the name of the trained tagger), saying nothing is not enough: such an entity
+is dropped only when the tagger is sure, i.e. gives every one of its tokens an entity probability
+(1 - P(O)) below ``confirm_below``. Its probabilities are computed (one softmax over ``doc.tensor``)
+only for Docs that have an unsupported rule entity of a confirm label.
 
 The merged entities keep the project's contract: non-overlapping ``doc.ents`` with plain-data state,
 so normalizer, context and decisions run on them unchanged. The default policy is the one measured
@@ -45,7 +53,7 @@ best on the dev split (training/README.md).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +72,8 @@ PLAIN_WORDS_FILE = "plain_words.json"
 SITE_WORDS_FILE = "site_words.json"
 #: The labels whose model spans must name more than body sites.
 SITE_GUARDED = frozenset({"DIAGNOSIS"})
+#: The labels whose model spans may not overlap a rule blocker.
+BLOCK_GUARDED = frozenset({"DIAGNOSIS"})
 
 
 class ModelStash:
@@ -163,6 +173,8 @@ def merge_spans(
     plain_words: Collection[str] | None = None,
     confirm_labels: Collection[str] = (),
     site_words: Collection[str] | None = None,
+    may_drop: Callable[[Span], bool] | None = None,
+    blocks: Iterable[Span] = (),
 ) -> list[Span]:
     """The merged, non-overlapping entity list (sorted) for one Doc.
 
@@ -170,8 +182,10 @@ def merge_spans(
     dropped (``agree_scope="all"``) or only kept from changing rule entities (``"replace"``: it may still
     be added where no rule entity is). ``plain_words``: with it, a one-token model span that would be
     added where no rule entity is, and is a stop word or one of these (lower-case) words, is dropped.
-    ``confirm_labels``: rule entities of these labels that no model or ``agree`` span overlaps are dropped.
+    ``confirm_labels``: rule entities of these labels that no model or ``agree`` span overlaps are dropped
+    (with ``may_drop``, only those it returns True for).
     ``site_words``: a model DIAGNOSIS of only these words, stop words and punctuation is dropped.
+    ``blocks``: the rules' blocker spans; a model DIAGNOSIS overlapping one is dropped.
     """
     label_policies = label_policies or {}
     check_policies(policy, label_policies, agree_scope)
@@ -180,14 +194,23 @@ def merge_spans(
     agree = None if agree is None else list(agree)
     agreed = None if agree is None else {(s.start, s.end, s.label_) for s in agree}
     kept = list(rule_ents)
+    blocks = list(blocks)
     if confirm_labels:
         support = [*model_spans, *(agree or ())]
-        kept = [e for e in kept if e.label_ not in confirm_labels or any(_overlaps(e, m) for m in support)]
+        kept = [
+            e
+            for e in kept
+            if e.label_ not in confirm_labels
+            or any(_overlaps(e, m) for m in support)
+            or (may_drop is not None and not may_drop(e))
+        ]
     added: list[Span] = []
     for span in sorted(model_spans, key=lambda s: (s.start, -len(s))):
         if span.label_ not in open_set:
             continue
         if site_words is not None and span.label_ in SITE_GUARDED and only_sites(span, site_words):
+            continue
+        if span.label_ in BLOCK_GUARDED and any(_overlaps(b, span) for b in blocks):
             continue
         confirmed = agreed is None or (span.start, span.end, span.label_) in agreed
         if not confirmed and agree_scope == "all":
@@ -226,12 +249,24 @@ class ModelMerge:
         agree_key: str | None = None,
         agree_scope: str = "all",
         confirm_labels: Collection[str] = (),
+        confirm_tagger: str | None = None,
+        confirm_below: float = 0.001,
+        nlp: Language | None = None,
+        blocks_key: str | None = None,
     ) -> None:
         check_policies(policy, label_policies or {}, agree_scope)
         unknown = set(confirm_labels) - set(open_labels)
         if unknown:
             raise ValueError(f"confirm_labels must be open-class labels; got {sorted(unknown)}")
+        if confirm_tagger is not None and nlp is None:
+            raise ValueError("confirm_tagger needs the pipeline (nlp)")
+        if not 0.0 < confirm_below <= 1.0:
+            raise ValueError(f"confirm_below must be in (0, 1]; got {confirm_below}")
         self.confirm_labels = frozenset(confirm_labels)
+        self.confirm_tagger = confirm_tagger
+        self.confirm_below = confirm_below
+        self.nlp = nlp
+        self.blocks_key = blocks_key
         self.spans_key = spans_key
         self.policy = policy
         self.open_labels = tuple(open_labels)
@@ -274,8 +309,22 @@ class ModelMerge:
                 self.plain_words,
                 self.confirm_labels,
                 self.site_words,
+                self._tagger_veto(doc) if self.confirm_tagger else None,
+                doc.spans.get(self.blocks_key, ()) if self.blocks_key else (),
             )
         return doc
+
+    def _tagger_veto(self, doc: Doc) -> Callable[[Span], bool]:
+        """``may_drop`` for one Doc: True when the tagger's entity probability is below ``confirm_below`` on
+        every token of the span (the probabilities are computed on the first call)."""
+        entity_prob: list[numpy.ndarray] = []
+
+        def may_drop(span: Span) -> bool:
+            if not entity_prob:
+                entity_prob.append(tagger_entity_prob(self.nlp.get_pipe(self.confirm_tagger), doc))
+            return bool(entity_prob[0][span.start : span.end].max() < self.confirm_below)
+
+        return may_drop
 
     def to_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> None:
         """The plain and site words (the policy lives in the config)."""
@@ -290,6 +339,16 @@ class ModelMerge:
         self.plain_words = frozenset(srsly.read_json(plain)) if plain.exists() else None
         self.site_words = frozenset(srsly.read_json(sites)) if sites.exists() else None
         return self
+
+
+def tagger_entity_prob(tagger: Any, doc: Doc) -> numpy.ndarray:
+    """1 - P(O) per token, from a BILUO tagger (one listening to a tok2vec reads ``doc.tensor``)."""
+    scores = tagger.model.ops.to_numpy(tagger.model.predict([doc])[0])
+    softmax = next((n for n in tagger.model.walk() if n.name == "softmax"), None)
+    if softmax is not None and not softmax.attrs.get("softmax_normalize", True):
+        scores = numpy.exp(scores - scores.max(axis=1, keepdims=True))
+        scores /= scores.sum(axis=1, keepdims=True)
+    return 1.0 - scores[:, list(tagger.labels).index("O")]
 
 
 @registry.misc("imr_spacy.read_word_list.v1")
@@ -315,6 +374,9 @@ def make_model_stash(nlp: Language, name: str, spans_key: str, tags_key: str | N
         "agree_key": None,
         "agree_scope": "all",
         "confirm_labels": [],
+        "confirm_tagger": None,
+        "confirm_below": 0.001,
+        "blocks_key": None,
     },
 )
 def make_model_merge(
@@ -327,6 +389,21 @@ def make_model_merge(
     agree_key: str | None,
     agree_scope: str,
     confirm_labels: list[str],
+    confirm_tagger: str | None,
+    confirm_below: float,
+    blocks_key: str | None,
 ) -> ModelMerge:
     """Factory of :class:`ModelMerge`."""
-    return ModelMerge(spans_key, policy, open_labels, label_policies, agree_key, agree_scope, confirm_labels)
+    return ModelMerge(
+        spans_key,
+        policy,
+        open_labels,
+        label_policies,
+        agree_key,
+        agree_scope,
+        confirm_labels,
+        confirm_tagger,
+        confirm_below,
+        nlp,
+        blocks_key,
+    )
