@@ -6,6 +6,7 @@ import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import spacy
@@ -44,6 +45,16 @@ def _docs(path: Path) -> list:
     return list(DocBin().from_disk(path).get_docs(spacy.blank("en").vocab))
 
 
+def _seeded_docs(convert: ModuleType, gold: Path, tmp_path: Path, **options: Any) -> list:
+    """The docs of converting ``gold`` with ``options``, after checking that a second run writes the same bytes."""
+    n = convert.convert(gold, tmp_path / "a.spacy", **options)
+    convert.convert(gold, tmp_path / "b.spacy", **options)
+    assert (tmp_path / "a.spacy").read_bytes() == (tmp_path / "b.spacy").read_bytes()
+    docs = _docs(tmp_path / "a.spacy")
+    assert len(docs) == n
+    return docs
+
+
 def test_convert_keeps_open_labels_and_sets_biluo_tags(gold: Path, tmp_path: Path) -> None:
     assert _convert().convert(gold, tmp_path / "out.spacy") == 1
     (doc,) = _docs(tmp_path / "out.spacy")
@@ -54,10 +65,8 @@ def test_convert_keeps_open_labels_and_sets_biluo_tags(gold: Path, tmp_path: Pat
 
 def test_augmented_copies_swap_only_plain_words_outside_spans_and_are_seeded(gold: Path, tmp_path: Path) -> None:
     convert = _convert()
-    assert convert.convert(gold, tmp_path / "a.spacy", augment=3, seed=5) == 4
-    convert.convert(gold, tmp_path / "b.spacy", augment=3, seed=5)
-    assert (tmp_path / "a.spacy").read_bytes() == (tmp_path / "b.spacy").read_bytes()
-    docs = _docs(tmp_path / "a.spacy")
+    docs = _seeded_docs(convert, gold, tmp_path, augment=3, seed=5)
+    assert len(docs) == 4
     original = docs[0]
     words = set(convert.general_words([]))
     for copy in docs[1:]:
@@ -89,10 +98,8 @@ def test_icd10_phrases_are_clean_diagnosis_wordings() -> None:
 
 def test_swapped_diagnoses_take_icd10_wordings_and_keep_every_other_span(gold: Path, tmp_path: Path) -> None:
     convert = _convert()
-    assert convert.convert(gold, tmp_path / "a.spacy", augment=4, seed=3, swap_diagnoses=1.0) == 5
-    convert.convert(gold, tmp_path / "b.spacy", augment=4, seed=3, swap_diagnoses=1.0)
-    assert (tmp_path / "a.spacy").read_bytes() == (tmp_path / "b.spacy").read_bytes()
-    _original, *copies = _docs(tmp_path / "a.spacy")
+    _original, *copies = _seeded_docs(convert, gold, tmp_path, augment=4, seed=3, swap_diagnoses=1.0)
+    assert len(copies) == 4
     known = {p.lower() for p in convert.icd10_phrases()} | {p.split(",")[0].lower() for p in convert.icd10_phrases()}
     for copy in copies:
         labels = [(e.label_) for e in copy.ents]
@@ -105,11 +112,8 @@ def test_swapped_diagnoses_take_icd10_wordings_and_keep_every_other_span(gold: P
 
 
 def test_nonce_treatments_make_up_treatment_words_only(gold: Path, tmp_path: Path) -> None:
-    convert = _convert()
-    assert convert.convert(gold, tmp_path / "a.spacy", augment=4, seed=3, nonce_treatments=1.0) == 5
-    convert.convert(gold, tmp_path / "b.spacy", augment=4, seed=3, nonce_treatments=1.0)
-    assert (tmp_path / "a.spacy").read_bytes() == (tmp_path / "b.spacy").read_bytes()
-    original, *copies = _docs(tmp_path / "a.spacy")
+    original, *copies = _seeded_docs(_convert(), gold, tmp_path, augment=4, seed=3, nonce_treatments=1.0)
+    assert len(copies) == 4
     made_up = 0
     for copy in copies:
         diagnosis, treatment = copy.ents
