@@ -280,10 +280,10 @@ def tagged() -> Language:
 
 
 def test_tagger_entity_prob_is_one_minus_p_o(tagged: Language) -> None:
-    from imr_spacy.model_merge import tagger_entity_prob
+    from imr_spacy.model_merge import EntityProb
 
     doc = tagged("Pain was rated 6/10 and radiculopathy was noted .")
-    prob = tagger_entity_prob(tagged.get_pipe("tagger"), doc)
+    prob = EntityProb(tagged.get_pipe("tagger"))(doc)
     assert prob.shape == (len(doc),)
     assert ((prob >= 0) & (prob <= 1)).all()
     assert prob[5] > 0.5 > prob[:5].max()  # "radiculopathy" vs the rest

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,10 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TEXT = "The patient has lumbar strain and requests Zorvolex 35mg. An adequate rationale was not given on 02/03/2015."
 
 
+@functools.cache
 def _convert() -> ModuleType:
+    """training/convert.py as a module (registered in ``sys.modules``, as its dataclass needs)."""
     spec = importlib.util.spec_from_file_location("imr_training_convert", ROOT / "training" / "convert.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

@@ -32,11 +32,12 @@ import argparse
 import json
 import random
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import spacy
-from imr_spacy.model_merge import read_word_list
+from imr_spacy.model_merge import read_word_list, site_word_set
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training.iob_utils import doc_to_biluo_tags
@@ -108,10 +109,42 @@ def nonce_parts(records: list[dict[str, Any]], phrases: list[str]) -> tuple[list
     return sorted(heads), sorted(tails)
 
 
-def nonce_word(text: str, parts: tuple[list[str], list[str]], rng: random.Random) -> str:
-    """A made-up word in the case pattern of ``text``."""
-    word = rng.choice(parts[0]) + rng.choice(parts[1])
+def in_case_of(text: str, word: str) -> str:
+    """``word`` in the case pattern of ``text`` (upper, capitalized or lower)."""
     return word.upper() if text.isupper() else word.capitalize() if text[0].isupper() else word
+
+
+@dataclass
+class Nonce:
+    """Made-up content words for some TREATMENT entities (``--nonce-treatments``)."""
+
+    heads: list[str]
+    tails: list[str]
+    #: Body-site words, kept as they are.
+    sites: frozenset[str]
+    #: The share of TREATMENT entities that get made-up words.
+    rate: float
+    rng: random.Random
+
+    def positions(self, doc: Doc) -> set[int]:
+        """The tokens to make up: the content words of the chosen entities, each with ``NONCE_WORD_RATE``."""
+        out: set[int] = set()
+        for e in doc.ents:
+            if e.label_ == "TREATMENT" and self.rng.random() < self.rate:
+                out.update(
+                    t.i
+                    for t in e
+                    if t.is_alpha
+                    and len(t) >= 4
+                    and not t.is_stop
+                    and t.lower_ not in self.sites
+                    and self.rng.random() < NONCE_WORD_RATE
+                )
+        return out
+
+    def word(self, text: str) -> str:
+        """A made-up word (a head joined to a tail) in the case pattern of ``text``."""
+        return in_case_of(text, self.rng.choice(self.heads) + self.rng.choice(self.tails))
 
 
 def phrase_variant(phrase: str, rng: random.Random) -> str:
@@ -148,31 +181,18 @@ def swapped(
     rng: random.Random,
     phrases: list[Doc] | None = None,
     swap_diagnoses: float = 0.0,
-    nonce: tuple[tuple[list[str], list[str]], frozenset[str], float, random.Random] | None = None,
+    nonce: Nonce | None = None,
 ) -> Doc:
     """A copy of ``doc`` with some words outside every gold span replaced by general words and, with
-    ``phrases``, some DIAGNOSIS entities replaced by one of them (tokenized phrases); with ``nonce``
-    (word parts, site words, rate, generator), the content words of some TREATMENT entities made up."""
+    ``phrases``, some DIAGNOSIS entities replaced by one of them (tokenized phrases); with ``nonce``,
+    the content words of some TREATMENT entities made up."""
     taken = [False] * len(doc)
     for s in rec["spans"]:
         span = doc.char_span(s["start"], s["end"], alignment_mode="expand")
         if span is not None:
             taken[span.start : span.end] = [True] * len(span)
     replace = {e.start: e for e in doc.ents if phrases and e.label_ == "DIAGNOSIS" and rng.random() < swap_diagnoses}
-    made_up: set[int] = set()
-    if nonce is not None:
-        _, sites, rate, nrng = nonce
-        for e in doc.ents:
-            if e.label_ == "TREATMENT" and nrng.random() < rate:
-                made_up.update(
-                    t.i
-                    for t in e
-                    if t.is_alpha
-                    and len(t) >= 4
-                    and not t.is_stop
-                    and t.lower_ not in sites
-                    and nrng.random() < NONCE_WORD_RATE
-                )
+    made_up = nonce.positions(doc) if nonce is not None else set()
     out: list[str] = []
     spaces: list[bool] = []
     ents: list[tuple[int, int, str]] = []
@@ -192,11 +212,10 @@ def swapped(
             ents.append((len(out), len(out) + len(ent), ent.label_))
         t = doc[i]
         text = t.text
-        if i in made_up and nonce is not None:
-            text = nonce_word(text, nonce[0], nonce[3])
+        if nonce is not None and i in made_up:
+            text = nonce.word(text)
         elif not taken[i] and t.is_alpha and not t.is_stop and len(text) > 2 and rng.random() < SWAP_RATE:
-            new = rng.choice(words)
-            text = new.upper() if text.isupper() else new.capitalize() if text[0].isupper() else new
+            text = in_case_of(text, rng.choice(words))
         out.append(text)
         spaces.append(bool(t.whitespace_))
         i += 1
@@ -228,11 +247,12 @@ def convert(
     words = general_words(records) if augment else []
     rng = random.Random(seed)
     prng = random.Random(seed + 1)
-    phrases = [nlp.make_doc(phrase_variant(p, prng)) for p in icd10_phrases()] if augment and swap_diagnoses else None
+    icd10 = icd10_phrases() if augment and (swap_diagnoses or nonce_treatments) else []
+    phrases = [nlp.make_doc(phrase_variant(p, prng)) for p in icd10] if augment and swap_diagnoses else None
     nonce = None
     if augment and nonce_treatments:
-        sites = frozenset(w for e in read_word_list(str(SITES)) for f in e.lower().split("|") for w in f.split())
-        nonce = (nonce_parts(records, icd10_phrases()), sites, nonce_treatments, random.Random(seed + 2))
+        sites = site_word_set(read_word_list(str(SITES)))
+        nonce = Nonce(*nonce_parts(records, icd10), sites, nonce_treatments, random.Random(seed + 2))
     db = DocBin(store_user_data=False)
     n = 0
     for rec in records:

@@ -266,6 +266,7 @@ class ModelMerge:
         self.confirm_tagger = confirm_tagger
         self.confirm_below = confirm_below
         self.nlp = nlp
+        self._entity_prob: EntityProb | None = None
         self.blocks_key = blocks_key
         self.spans_key = spans_key
         self.policy = policy
@@ -288,11 +289,7 @@ class ModelMerge:
         and the body-site words a model DIAGNOSIS may not consist of (entries may hold ``|``-separated forms
         and several words each)."""
         self.plain_words = None if plain_words is None else frozenset(w.lower() for w in plain_words)
-        self.site_words = (
-            None
-            if site_words is None
-            else frozenset(w for entry in site_words for form in entry.lower().split("|") for w in form.split())
-        )
+        self.site_words = None if site_words is None else site_word_set(site_words)
 
     def __call__(self, doc: Doc) -> Doc:
         model = doc.spans.get(self.spans_key, [])
@@ -317,12 +314,17 @@ class ModelMerge:
     def _tagger_veto(self, doc: Doc) -> Callable[[Span], bool]:
         """``may_drop`` for one Doc: True when the tagger's entity probability is below ``confirm_below`` on
         every token of the span (the probabilities are computed on the first call)."""
-        entity_prob: list[numpy.ndarray] = []
+        tagger = self.nlp.get_pipe(self.confirm_tagger)
+        if self._entity_prob is None or self._entity_prob.tagger is not tagger:
+            self._entity_prob = EntityProb(tagger)
+        entity_prob = self._entity_prob
+        probs: numpy.ndarray | None = None
 
         def may_drop(span: Span) -> bool:
-            if not entity_prob:
-                entity_prob.append(tagger_entity_prob(self.nlp.get_pipe(self.confirm_tagger), doc))
-            return bool(entity_prob[0][span.start : span.end].max() < self.confirm_below)
+            nonlocal probs
+            if probs is None:
+                probs = entity_prob(doc)
+            return bool(probs[span.start : span.end].max() < self.confirm_below)
 
         return may_drop
 
@@ -341,14 +343,28 @@ class ModelMerge:
         return self
 
 
-def tagger_entity_prob(tagger: Any, doc: Doc) -> numpy.ndarray:
-    """1 - P(O) per token, from a BILUO tagger (one listening to a tok2vec reads ``doc.tensor``)."""
-    scores = tagger.model.ops.to_numpy(tagger.model.predict([doc])[0])
-    softmax = next((n for n in tagger.model.walk() if n.name == "softmax"), None)
-    if softmax is not None and not softmax.attrs.get("softmax_normalize", True):
-        scores = numpy.exp(scores - scores.max(axis=1, keepdims=True))
-        scores /= scores.sum(axis=1, keepdims=True)
-    return 1.0 - scores[:, list(tagger.labels).index("O")]
+class EntityProb:
+    """1 - P(O) per token from a BILUO tagger (one listening to a tok2vec reads ``doc.tensor``); the
+    column of O and whether the softmax outputs logits are looked up once."""
+
+    def __init__(self, tagger: Any) -> None:
+        self.tagger = tagger
+        self.o_column = list(tagger.labels).index("O")
+        softmax = next((n for n in tagger.model.walk() if n.name == "softmax"), None)
+        self.logits = softmax is not None and not softmax.attrs.get("softmax_normalize", True)
+
+    def __call__(self, doc: Doc) -> numpy.ndarray:
+        model = self.tagger.model
+        scores = model.ops.to_numpy(model.predict([doc])[0])
+        if self.logits:
+            scores = numpy.exp(scores - scores.max(axis=1, keepdims=True))
+            scores /= scores.sum(axis=1, keepdims=True)
+        return 1.0 - scores[:, self.o_column]
+
+
+def site_word_set(entries: Iterable[str]) -> frozenset[str]:
+    """The lower-case words of site-list entries (``|``-separated forms of one or more words each)."""
+    return frozenset(w for entry in entries for form in entry.lower().split("|") for w in form.split())
 
 
 @registry.misc("imr_spacy.read_word_list.v1")

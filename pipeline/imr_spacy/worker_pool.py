@@ -113,24 +113,25 @@ class WorkerPool:
             try:
                 window.append((chunk, self.pool.submit(_work, chunk)))
             except BrokenProcessPool:
-                window = self._restart(window)
+                self._restart(window)
                 window.append((chunk, self.pool.submit(_work, chunk)))
-            while len(window) >= 2 * self.options.n_process:
-                results, broken = _collect(*window.popleft())
-                if broken:
-                    window = self._restart(window)
-                yield results
-        while window:
+            yield from self._drain(window, keep=2 * self.options.n_process - 1)
+        yield from self._drain(window, keep=0)
+
+    def _drain(self, window: Window, keep: int) -> Iterator[list[Encoded]]:
+        """Results of the oldest chunks until ``keep`` are left in flight (a broken pool is replaced)."""
+        while len(window) > keep:
             results, broken = _collect(*window.popleft())
             if broken and window:
-                window = self._restart(window)
+                self._restart(window)
             yield results
 
-    def _restart(self, window: Window) -> Window:
+    def _restart(self, window: Window) -> None:
         """A new, spawned pool after a worker died, with the chunks still in flight submitted again."""
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = self._spawned()
-        return deque((chunk, self.pool.submit(_work, chunk)) for chunk, _ in window)
+        for i, (chunk, _) in enumerate(window):
+            window[i] = (chunk, self.pool.submit(_work, chunk))
 
     def close(self) -> None:
         """Stop the workers (waiting for the ones still running)."""
