@@ -34,6 +34,20 @@ def test_units_stay_whole(nlp: Language, text: str, tokens: list[str]) -> None:
     assert all(any(w == tok for w in words) for tok in tokens)
 
 
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        ("Tabradol (unknown quantity): Upheld", ["quantity", ")", ":", "Upheld"]),
+        ("MRI without contrast (right elbow).The patient", ["elbow", ")", ".", "The", "patient"]),
+        ("at level (C5-6).In", ["C5-6", ")", ".", "In"]),
+        ("seen (see 8) and :3", ["8", ")", "and", ":", "3"]),
+    ],
+)
+def test_brackets_split_from_colons_periods_and_no_emoticons(nlp: Language, text: str, tail: list[str]) -> None:
+    """An item ends before its colon, a sentence after a closing bracket splits; emoticon exceptions are gone."""
+    assert [t.text for t in nlp.make_doc(text)][-len(tail) :] == tail
+
+
 def test_wrapped_date_keeps_its_parts(nlp: Language) -> None:
     words = [t.text for t in nlp.make_doc("seen on 11-28-\n2016 for")]
     assert words[2:5] == ["11-28-", "\n", "2016"]

@@ -5,7 +5,8 @@ number ranges and spinal levels ("98-99", "9-10", "L4-5", "C5-6"), dashed and sl
 dates ("10-13-16", "02/23/2009"), reflex grades ("2+", "2+/4", "1+/1+"), "Page(s)" and
 "Section(s)", counts glued to "x" or "#" ("x12", "2x6", "#60"). A grade glued to a word
 ("1+/1+BLE") is split after the grade. Strengths split from their unit as spaCy does
-("10/325mg" -> "10/325", "mg"). ``bench/tokenizers.py`` compares this with spaCy's and
+("10/325mg" -> "10/325", "mg"). spaCy's emoticon exceptions are dropped (letters have none, and
+"):" of "(unknown quantity): Upheld" must split). ``bench/tokenizers.py`` compares this with spaCy's and
 scispaCy's tokenizers.
 """
 
@@ -15,6 +16,7 @@ import re
 from collections.abc import Callable
 
 from spacy.lang.en import English
+from spacy.lang.tokenizer_exceptions import emoticons
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, registry
@@ -39,8 +41,10 @@ _DIGIT_HYPHEN_INFIX = r"(?<=[0-9])[+\-\*^](?=[0-9-])"
 #: Zero-width infix after a reflex grade glued to a word: "1+/1+BLE" -> "1+/1+", "BLE".
 _GRADE_WORD_INFIX = r"(?<=[0-9][+-])(?=[A-Za-z])"
 
-#: A period glued between a number and a capitalized word ends a sentence: "2016.In" -> "2016", ".", "In".
-_NUMBER_PERIOD_INFIX = r"(?<=[0-9])\.(?=[A-Z][a-z])"
+#: A period glued between a number or closing bracket and a capitalized word ends a sentence:
+#: "2016.In" -> "2016", ".", "In"; "(right elbow).The" -> ..., ")", ".", "The".
+_NUMBER_PERIOD_INFIX = r"(?<=[0-9)\]])\.(?=[A-Z][a-z])"
+_BRACKET_PERIOD_INFIX = r"(?<=[A-Za-z0-9])[)\]](?=\.[A-Z][a-z])"
 
 #: "#" stays a prefix except before a number ("#60" is one token).
 _HASH_PREFIX = "#"
@@ -50,12 +54,16 @@ _HASH_NOT_NUMBER = r"#(?![0-9])"
 def build_tokenizer(nlp: Language) -> Tokenizer:
     """The IMR tokenizer for ``nlp``'s vocab."""
     defaults = English.Defaults
-    infixes = [p for p in defaults.infixes if p != _DIGIT_HYPHEN_INFIX] + [_GRADE_WORD_INFIX, _NUMBER_PERIOD_INFIX]
+    infixes = [p for p in defaults.infixes if p != _DIGIT_HYPHEN_INFIX] + [
+        _GRADE_WORD_INFIX,
+        _NUMBER_PERIOD_INFIX,
+        _BRACKET_PERIOD_INFIX,
+    ]
     prefixes = [_HASH_NOT_NUMBER if p == _HASH_PREFIX else p for p in defaults.prefixes]
     suffixes = list(defaults.suffixes)
     return Tokenizer(
         nlp.vocab,
-        rules=dict(defaults.tokenizer_exceptions),
+        rules={text: rule for text, rule in defaults.tokenizer_exceptions.items() if text not in emoticons},
         prefix_search=compile_prefix_regex(prefixes).search,
         suffix_search=compile_suffix_regex(suffixes).search,
         infix_finditer=compile_infix_regex(infixes).finditer,
