@@ -20,7 +20,7 @@ help:
 	@echo "make lint      - ruff"
 	@echo "make train     - train the open-class NER (+ BILUO tagger) on corpus/ (CPU, seeded)"
 	@echo "make model-trained - assemble rules + trained NER into build/en_imr_pipeline_trained"
-	@echo "make evaluate  - per-label scores of the rules-only pipeline on corpus/test.jsonl"
+	@echo "make evaluate  - per-label scores of the rules-only pipeline on corpus/test.jsonl and corpus/real_dev.jsonl"
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,10 +57,11 @@ model-trained: train
 
 evaluate: model
 	$(VENV)/bin/imr evaluate $(MODEL_DIR) corpus/test.jsonl
+	$(VENV)/bin/imr evaluate $(MODEL_DIR) corpus/real_dev.jsonl
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check pipeline tests bench
-	$(VENV)/bin/ruff format --check pipeline tests bench
+	$(VENV)/bin/ruff check pipeline tests bench corpus training
+	$(VENV)/bin/ruff format --check pipeline tests bench corpus training
 
 clean:
 	rm -rf build out

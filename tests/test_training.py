@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.util
 import json
 import sys
@@ -137,3 +138,31 @@ def test_nonce_parts_come_from_long_medical_words() -> None:
     heads, tails = convert.nonce_parts([rec], ["Spondylolysis"])
     assert {"chr", "radic", "spo"} <= set(heads) and {"nic", "pathy", "lysis"} <= set(tails)
     assert not any(h.startswith("cr") and len(h) < 3 for h in heads)
+
+
+def test_mask_held_out_leaves_test_only_terms_unannotated(tmp_path: Path) -> None:
+    """A span holding a test-only term is a missing value for the NER and the tagger, not an entity or O;
+    a dev-only term stays an entity."""
+    convert = _convert()
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    report = importlib.import_module("corpus.generator.report")
+    dev_term = next(k for k in report.split_only_terms("dev") if k.isalpha())
+    test_term = next(k for k in report.test_only_terms() if k.isalpha())
+    text = f"She had {dev_term}, {test_term} and physical therapy."
+    spans = [
+        {"start": text.index(t), "end": text.index(t) + len(t), "label": "TREATMENT", "attrs": {}}
+        for t in (dev_term, test_term, "physical therapy")
+    ]
+    path = tmp_path / "real.jsonl"
+    path.write_text(json.dumps({"id": "r-1", "text": text, "spans": spans, "decisions": []}) + "\n", encoding="utf-8")
+    assert convert.convert(path, tmp_path / "masked.spacy", mask_held_out=True, repeat=3) == 3
+    docs = _docs(tmp_path / "masked.spacy")
+    assert len({d.to_bytes() for d in docs}) == 1  # the same letter three times
+    doc = docs[0]
+    assert [e.text for e in doc.ents] == [dev_term, "physical therapy"]
+    masked = doc.char_span(text.index(test_term), text.index(test_term) + len(test_term))
+    assert all(t.ent_iob_ == "" and t.tag_ == "" for t in masked)
+    assert doc[0].ent_iob_ == "O" and doc[0].tag_ == "O"
+    with pytest.raises(ValueError, match="without --augment"):
+        convert.convert(path, tmp_path / "x.spacy", mask_held_out=True, augment=1)

@@ -11,6 +11,7 @@ concatenated lower-cased text of ``patterns/vocab/*.txt``, ``patterns/diagnosis.
 from __future__ import annotations
 
 import argparse
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,33 @@ def entries() -> dict[str, list[tuple[str, bool]]]:
 def term_key(name: str) -> str:
     """The lower-cased term with its ``{side}`` slot and extra spaces removed."""
     return " ".join(name.replace("{side}", " ").lower().split())
+
+
+def span_key(text: str) -> str:
+    """A span's text as the held-out check compares it: lower case, hyphens dropped, spaces collapsed."""
+    return " ".join(text.lower().replace("-", "").split())
+
+
+def split_only_terms(split: str) -> list[str]:
+    """The terms of one split's pool (``"dev"`` or ``"test"``) of every kind, in :func:`span_key` form, sorted."""
+    keys = {
+        span_key(term_key(name))
+        for items in entries().values()
+        for name, core in items
+        if split_of(name, core) == split
+    }
+    return sorted(keys)
+
+
+def test_only_terms() -> list[str]:
+    """The test-only terms (the held-out vocabulary the test split measures)."""
+    return split_only_terms("test")
+
+
+def held_out_patterns(splits: tuple[str, ...] = ("test",)) -> list[re.Pattern[str]]:
+    """One word-bounded pattern per term of the ``splits`` pools, matching :func:`span_key` text that holds it."""
+    keys = sorted({k for split in splits for k in split_only_terms(split)})
+    return [re.compile(rf"(?<!\w){re.escape(k)}(?!\w)") for k in keys]
 
 
 def rule_lexicon(patterns: Path) -> str:

@@ -1,0 +1,182 @@
+"""Pre-annotate real letters into markup, check markup files, and build the gold JSONL files.
+
+    python -m corpus.real_letters preannotate PIPELINE PDF... [--out corpus/real_letters/markup]
+    python -m corpus.real_letters check [FILE.txt ...]
+    python -m corpus.real_letters build [--out corpus] [--markup corpus/real_letters/markup]
+
+Messages name files, lines and offsets, never the letters' text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .markup import OPEN_LABELS, MarkupError, parse, sha1, to_markup
+
+HERE = Path(__file__).parent
+MARKUP_DIR = HERE / "markup"
+SPLITS = HERE / "splits.json"
+#: the split a letter goes to -> the JSONL file it is written to
+SPLIT_FILES = {"real_train": "real_train.jsonl", "real_dev": "real_dev.jsonl"}
+
+
+def pipeline_record(doc: Any) -> dict[str, Any]:
+    """The gold-format record of the pipeline's annotation of ``doc`` (the pre-annotation)."""
+    from imr_spacy.extensions import LABEL_ATTRS
+    from imr_spacy.records import plain
+
+    spans = []
+    for ent in doc.ents:
+        attrs: dict[str, Any] = {"is_negated": bool(ent._.is_negated)} if ent.label_ in OPEN_LABELS else {}
+        for name in LABEL_ATTRS.get(ent.label_, ()):
+            if name != "icd10":
+                attrs[name] = plain(getattr(ent._, name))
+        spans.append({"start": ent.start_char, "end": ent.end_char, "label": ent.label_, "attrs": attrs})
+    decisions = []
+    for dec in doc._.decisions:
+        if dec.get("item") is None or dec.get("decision") is None:
+            continue
+        decisions.append(
+            {
+                "item": plain(dec["item"]),
+                "outcome": dec["outcome"],
+                "decision": plain(dec["decision"]),
+                "guidelines": [plain(g) for g in dec.get("guidelines") or [] if g is not None],
+            }
+        )
+    return {"text": doc.text, "spans": spans, "decisions": decisions}
+
+
+def preannotate(pipeline: str, pdfs: list[Path], out: Path) -> int:
+    """Write ``<id>.txt`` (markup) and ``<id>.json`` (meta) for each PDF; never overwrites a markup file."""
+    import spacy
+    from imr_spacy.pdf_reader import read_pdf
+
+    nlp = spacy.load(pipeline)
+    out.mkdir(parents=True, exist_ok=True)
+    for pdf in pdfs:
+        dest = out / f"{pdf.stem}.txt"
+        if dest.exists():
+            print(f"{dest}: exists, left as is", file=sys.stderr)
+            continue
+        text = read_pdf(pdf)
+        doc = nlp(text)
+        record = pipeline_record(doc)
+        meta = {
+            "id": pdf.stem,
+            "source": f"examples/letters/{pdf.name}",
+            "sha1": sha1(text),
+            "sections": [[s, e, t] for s, e, t in doc._.section_bounds or []],
+            "pre_annotation": nlp.meta.get("name", ""),
+        }
+        dest.write_text(to_markup(record), encoding="utf-8")
+        (out / f"{pdf.stem}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        print(f"{dest}: {len(record['spans'])} spans, {len(record['decisions'])} items")
+    return 0
+
+
+def section_at(sections: list[list[Any]], offset: int) -> str | None:
+    """The title of the section holding ``offset`` (None in the header block)."""
+    title = None
+    for start, end, name in sections:
+        if start <= offset < end:
+            title = name
+    return title
+
+
+def gold_record(path: Path, split: str) -> dict[str, Any]:
+    """The gold record of one markup file (raises MarkupError)."""
+    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    rec = parse(path.read_text(encoding="utf-8"), meta["sha1"])
+    for span in rec["spans"]:
+        span["attrs"]["section"] = section_at(meta["sections"], span["start"])
+    decisions = [{k: d[k] for k in ("item", "outcome", "guidelines")} for d in rec["decisions"]]
+    return {
+        "id": meta["id"],
+        "text": rec["text"],
+        "spans": rec["spans"],
+        "decisions": decisions,
+        "meta": {"format": "newer", "split": split, "source": meta["source"], "items": len(decisions)},
+    }
+
+
+def problems_of(path: Path, nlp: Any) -> list[str]:
+    """What is wrong with a markup file (empty when it builds into a valid record)."""
+    from corpus.generator.check import check_record
+
+    try:
+        rec = gold_record(path, "check")
+    except (MarkupError, ValueError, KeyError) as exc:
+        return [str(exc)]
+    problems = check_record(rec, nlp)
+    for d in rec["decisions"]:
+        if d["outcome"] not in ("upheld", "overturned", "partial"):
+            problems.append(f"decision item [{d['item'][0]}:{d['item'][1]}] has no outcome")
+    return problems
+
+
+def _nlp() -> Any:
+    import spacy
+
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
+
+
+def check(paths: list[Path]) -> int:
+    nlp = _nlp()
+    bad = 0
+    for path in paths or sorted(MARKUP_DIR.glob("*.txt")):
+        problems = problems_of(path, nlp)
+        bad += bool(problems)
+        for p in problems:
+            print(f"{path}: {p}")
+    print(f"{len(paths or list(MARKUP_DIR.glob('*.txt')))} files, {bad} with problems")
+    return 1 if bad else 0
+
+
+def build(out: Path, markup: Path = MARKUP_DIR) -> int:
+    """Write the JSONL file of each split in ``splits.json`` from the markup files in ``markup``."""
+    nlp = _nlp()
+    splits: dict[str, list[str]] = json.loads(SPLITS.read_text(encoding="utf-8"))
+    for split, ids in splits.items():
+        records = []
+        for doc_id in ids:
+            path = markup / f"{doc_id}.txt"
+            problems = problems_of(path, nlp)
+            if problems:
+                print(f"{path}: {problems[0]}", file=sys.stderr)
+                return 1
+            records.append(gold_record(path, split))
+        dest = out / SPLIT_FILES[split]
+        with dest.open("w", encoding="utf-8") as f:
+            for rec in records:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        print(f"{dest}: {len(records)} letters, {sum(len(r['spans']) for r in records)} spans")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    pre = sub.add_parser("preannotate")
+    pre.add_argument("pipeline")
+    pre.add_argument("pdfs", nargs="+", type=Path)
+    pre.add_argument("--out", type=Path, default=MARKUP_DIR)
+    chk = sub.add_parser("check")
+    chk.add_argument("files", nargs="*", type=Path)
+    bld = sub.add_parser("build")
+    bld.add_argument("--out", type=Path, default=HERE.parent)
+    bld.add_argument("--markup", type=Path, default=MARKUP_DIR)
+    args = ap.parse_args(argv)
+    if args.cmd == "preannotate":
+        return preannotate(args.pipeline, args.pdfs, args.out)
+    if args.cmd == "check":
+        return check(args.files)
+    return build(args.out, args.markup)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
