@@ -126,14 +126,16 @@ def _nlp() -> Any:
 
 
 def check(paths: list[Path]) -> int:
+    """Print the problems of each markup file (all of ``markup/`` when none are given); 1 if any."""
     nlp = _nlp()
+    paths = paths or sorted(MARKUP_DIR.glob("*.txt"))
     bad = 0
-    for path in paths or sorted(MARKUP_DIR.glob("*.txt")):
+    for path in paths:
         problems = problems_of(path, nlp)
         bad += bool(problems)
         for p in problems:
             print(f"{path}: {p}")
-    print(f"{len(paths or list(MARKUP_DIR.glob('*.txt')))} files, {bad} with problems")
+    print(f"{len(paths)} files, {bad} with problems")
     return 1 if bad else 0
 
 
@@ -141,6 +143,7 @@ def build(out: Path, markup: Path = MARKUP_DIR) -> int:
     """Write the JSONL file of each split in ``splits.json`` from the markup files in ``markup``."""
     nlp = _nlp()
     splits: dict[str, list[str]] = json.loads(SPLITS.read_text(encoding="utf-8"))
+    out.mkdir(parents=True, exist_ok=True)
     for split, ids in splits.items():
         records = []
         for doc_id in ids:

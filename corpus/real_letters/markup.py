@@ -180,6 +180,7 @@ def _record(text: str, found: list[tuple[int, int, str, int]]) -> dict[str, Any]
             items[int(parts[0])] = (start, end)
             continue
         attrs: dict[str, Any] = {"is_negated": False} if label in OPEN_LABELS else {}
+        decides: int | None = None
         for part in parts:
             key, eq, raw = part.partition("=")
             if not eq:
@@ -187,7 +188,7 @@ def _record(text: str, found: list[tuple[int, int, str, int]]) -> dict[str, Any]
                     raise MarkupError(f"line {line}: unknown flag {key!r}")
                 attrs["is_negated"] = True
             elif key == "item" and label == "DECISION":
-                outcome_of[int(raw)] = ("", (start, end))
+                decides = int(raw)
             elif key == "for" and label == "GUIDELINE_CITE":
                 for n in raw.split(","):
                     cites_of.setdefault(int(n), []).append([start, end])
@@ -198,19 +199,17 @@ def _record(text: str, found: list[tuple[int, int, str, int]]) -> dict[str, Any]
                     raise MarkupError(f"line {line}: bad value for {key}") from exc
             else:
                 raise MarkupError(f"line {line}: unknown attribute {key!r}")
-        if label == "DECISION":
-            for n, (_, where) in list(outcome_of.items()):
-                if where == (start, end):
-                    outcome_of[n] = (attrs.get("outcome", ""), where)
+        if decides is not None:
+            outcome_of[decides] = (attrs.get("outcome", ""), (start, end))
         spans.append({"start": start, "end": end, "label": label, "attrs": attrs})
     decisions = []
     for n in sorted(items):
         if n not in outcome_of:
             raise MarkupError(f"ITEM {n} has no DECISION with item={n}")
         outcome, where = outcome_of[n]
+        # "decision" (the DECISION span) is kept for the markup round trip; gold files leave it out.
         decisions.append(
             {"item": list(items[n]), "outcome": outcome, "decision": list(where), "guidelines": cites_of.get(n, [])}
-            # "decision" (the DECISION span) is kept for the markup round trip; gold files leave it out.
         )
     for n in set(outcome_of) - set(items):
         raise MarkupError(f"DECISION item={n} has no ITEM {n}")
