@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import spacy
-from spacy.tokens import DocBin
+from imr_spacy.records import text_sha1
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -60,7 +58,7 @@ def test_markup_reads_like_the_letter_and_round_trips(record: dict[str, Any]) ->
     assert "⟦GUIDELINE_CITE guideline=MTUS pages=98,99 for=1|MTUS" in text
     assert "No ⟦EVIDENCE neg|therapy reports⟧" in text
     assert "⟦REFLEX_GRADE reflex=deep~tendon grade=2+ side=None|2+⟧" in text
-    back = markup.parse(text, markup.sha1(TEXT))
+    back = markup.parse(text, text_sha1(TEXT))
     assert back["text"] == TEXT
     key = lambda s: (s["start"], s["end"], s["label"])  # noqa: E731
     assert sorted(map(key, back["spans"])) == sorted(map(key, record["spans"]))
@@ -70,7 +68,7 @@ def test_markup_reads_like_the_letter_and_round_trips(record: dict[str, Any]) ->
 
 def test_an_edited_boundary_moves_the_span(record: dict[str, Any]) -> None:
     text = markup.to_markup(record).replace("No ⟦EVIDENCE neg|therapy reports⟧", "⟦EVIDENCE neg|No therapy⟧ reports")
-    spans = {s["label"]: s for s in markup.parse(text, markup.sha1(TEXT))["spans"]}
+    spans = {s["label"]: s for s in markup.parse(text, text_sha1(TEXT))["spans"]}
     start = TEXT.index("No therapy")
     assert (spans["EVIDENCE"]["start"], spans["EVIDENCE"]["end"]) == (start, start + len("No therapy"))
 
@@ -89,7 +87,7 @@ def test_an_edited_boundary_moves_the_span(record: dict[str, Any]) -> None:
 )
 def test_malformed_markup_is_refused_with_its_line(record: dict[str, Any], edit: Any, message: str) -> None:
     with pytest.raises(markup.MarkupError, match=message):
-        markup.parse(edit(markup.to_markup(record)), markup.sha1(TEXT))
+        markup.parse(edit(markup.to_markup(record)), text_sha1(TEXT))
 
 
 def test_crossing_item_cannot_be_written(record: dict[str, Any]) -> None:
@@ -120,21 +118,3 @@ def test_section_of_an_offset() -> None:
     assert real_letters.section_at(bounds, 5) is None
     assert real_letters.section_at(bounds, 10) == "CLINICAL CASE SUMMARY"
     assert real_letters.section_at(bounds, 89) == "IMR ISSUES, DECISIONS AND RATIONALES"
-
-
-def test_real_training_letters_teach_no_held_out_term(tmp_path: Path) -> None:
-    """Converted for training, the real letters keep no entity holding a test-only corpus term."""
-    spec = importlib.util.spec_from_file_location("imr_training_convert_real", ROOT / "training" / "convert.py")
-    assert spec is not None and spec.loader is not None
-    convert = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = convert
-    spec.loader.exec_module(convert)
-    n = convert.convert(ROOT / "corpus" / "real_train.jsonl", tmp_path / "real.spacy", mask_held_out=True)
-    docs = list(DocBin().from_disk(tmp_path / "real.spacy").get_docs(spacy.blank("en").vocab))
-    assert n == len(docs) == len(json.loads(real_letters.SPLITS.read_text(encoding="utf-8"))["real_train"])
-    report = importlib.import_module("corpus.generator.report")
-    patterns = report.held_out_patterns()
-    ents = [report.span_key(e.text) for d in docs for e in d.ents]
-    assert len(ents) > 2000
-    assert not [e for e in ents if any(p.search(e) for p in patterns)]
-    assert sum(1 for d in docs for t in d if t.ent_iob_ == "") > 100  # the masked spans are missing, not O

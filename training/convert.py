@@ -180,7 +180,12 @@ def held_out_mask() -> Callable[[str], bool]:
     from corpus.generator.report import held_out_patterns, span_key
 
     patterns = held_out_patterns(("test",))
-    return lambda text: any(p.search(span_key(text)) for p in patterns)
+
+    def masked(text: str) -> bool:
+        key = span_key(text)
+        return any(p.search(key) for p in patterns)
+
+    return masked
 
 
 def gold_doc(
@@ -271,6 +276,8 @@ def convert(
     repeat: int = 1,
 ) -> int:
     """Write ``dest`` (.spacy) from the gold JSONL ``src``; returns the number of docs written."""
+    if mask_held_out and augment:
+        raise ValueError("--mask-held-out is for letters converted without --augment (copies drop missing values)")
     nlp = nlp or make_nlp()
     with src.open(encoding="utf-8") as fh:
         records = [json.loads(line) for line in fh if line.strip()]
@@ -283,8 +290,6 @@ def convert(
     if augment and nonce_treatments:
         sites = site_word_set(read_word_list(str(SITES)))
         nonce = Nonce(*nonce_parts(records, icd10), sites, nonce_treatments, random.Random(seed + 2))
-    if mask_held_out and augment:
-        raise ValueError("--mask-held-out is for letters converted without --augment (copies drop missing values)")
     masked = held_out_mask() if mask_held_out else None
     db = DocBin(store_user_data=False)
     n = 0

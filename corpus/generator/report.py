@@ -54,11 +54,6 @@ def split_only_terms(split: str) -> list[str]:
     return sorted(keys)
 
 
-def test_only_terms() -> list[str]:
-    """The test-only terms (the held-out vocabulary the test split measures)."""
-    return split_only_terms("test")
-
-
 def held_out_patterns(splits: tuple[str, ...] = ("test",)) -> list[re.Pattern[str]]:
     """One word-bounded pattern per term of the ``splits`` pools, matching :func:`span_key` text that holds it."""
     keys = sorted({k for split in splits for k in split_only_terms(split)})

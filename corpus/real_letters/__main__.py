@@ -15,7 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .markup import OPEN_LABELS, MarkupError, parse, sha1, to_markup
+from imr_spacy.model_merge import OPEN_LABELS
+from imr_spacy.records import text_sha1
+
+from .markup import parse, to_markup
 
 HERE = Path(__file__).parent
 MARKUP_DIR = HERE / "markup"
@@ -69,7 +72,7 @@ def preannotate(pipeline: str, pdfs: list[Path], out: Path) -> int:
         meta = {
             "id": pdf.stem,
             "source": f"examples/letters/{pdf.name}",
-            "sha1": sha1(text),
+            "sha1": text_sha1(text),
             "sections": [[s, e, t] for s, e, t in doc._.section_bounds or []],
             "pre_annotation": nlp.meta.get("name", ""),
         }
@@ -89,7 +92,7 @@ def section_at(sections: list[list[Any]], offset: int) -> str | None:
 
 
 def gold_record(path: Path, split: str) -> dict[str, Any]:
-    """The gold record of one markup file (raises MarkupError)."""
+    """The gold record of one markup file (raises MarkupError, a ValueError)."""
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     rec = parse(path.read_text(encoding="utf-8"), meta["sha1"])
     for span in rec["spans"]:
@@ -104,19 +107,15 @@ def gold_record(path: Path, split: str) -> dict[str, Any]:
     }
 
 
-def problems_of(path: Path, nlp: Any) -> list[str]:
-    """What is wrong with a markup file (empty when it builds into a valid record)."""
+def checked_record(path: Path, split: str, nlp: Any) -> tuple[dict[str, Any] | None, list[str]]:
+    """The gold record of a markup file and what is wrong with it (no record when it cannot be read)."""
     from corpus.generator.check import check_record
 
     try:
-        rec = gold_record(path, "check")
-    except (MarkupError, ValueError, KeyError) as exc:
-        return [str(exc)]
-    problems = check_record(rec, nlp)
-    for d in rec["decisions"]:
-        if d["outcome"] not in ("upheld", "overturned", "partial"):
-            problems.append(f"decision item [{d['item'][0]}:{d['item'][1]}] has no outcome")
-    return problems
+        rec = gold_record(path, split)
+    except (ValueError, KeyError) as exc:
+        return None, [str(exc)]
+    return rec, check_record(rec, nlp)
 
 
 def _nlp() -> Any:
@@ -131,7 +130,7 @@ def check(paths: list[Path]) -> int:
     paths = paths or sorted(MARKUP_DIR.glob("*.txt"))
     bad = 0
     for path in paths:
-        problems = problems_of(path, nlp)
+        _, problems = checked_record(path, "check", nlp)
         bad += bool(problems)
         for p in problems:
             print(f"{path}: {p}")
@@ -148,11 +147,11 @@ def build(out: Path, markup: Path = MARKUP_DIR) -> int:
         records = []
         for doc_id in ids:
             path = markup / f"{doc_id}.txt"
-            problems = problems_of(path, nlp)
-            if problems:
+            rec, problems = checked_record(path, split, nlp)
+            if rec is None or problems:
                 print(f"{path}: {problems[0]}", file=sys.stderr)
                 return 1
-            records.append(gold_record(path, split))
+            records.append(rec)
         dest = out / SPLIT_FILES[split]
         with dest.open("w", encoding="utf-8") as f:
             for rec in records:

@@ -11,14 +11,14 @@ Removing the markup gives back the text exactly; :func:`parse` checks that again
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from imr_spacy.model_merge import OPEN_LABELS
+from imr_spacy.records import text_sha1
 
 OPEN, SEP, CLOSE = "⟦", "|", "⟧"
 ITEM = "ITEM"
-#: the labels whose spans carry ``is_negated`` in the gold files (as in the generated corpus).
-OPEN_LABELS = frozenset({"DIAGNOSIS", "TREATMENT", "FINDING", "EVIDENCE"})
 
 #: markup key -> record attribute, and how its value is read.
 _KEYS: dict[str, str] = {
@@ -39,11 +39,6 @@ _INTS = {"count_min", "count_max"}
 
 class MarkupError(ValueError):
     """A markup file that cannot be read back; the message gives the line (1-based) of the markup."""
-
-
-def sha1(text: str) -> str:
-    """The SHA-1 of a text, as records keep it."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def _value(attr: str, raw: str) -> Any:
@@ -95,7 +90,10 @@ def to_markup(record: dict[str, Any]) -> str:
         closes.setdefault(m[1], []).append(m)
     out: list[str] = []
     stack: list[tuple[int, int, str]] = []
-    for i in range(len(text) + 1):
+    done = 0
+    for i in sorted(opens.keys() | closes.keys()):
+        out.append(text[done:i])
+        done = i
         for m in sorted(closes.get(i, []), key=lambda m: -m[0]):  # inner (later start) closes first
             if not stack or stack[-1] != m:
                 raise ValueError(f"span {m[2]}[{m[0]}:{m[1]}] crosses another")
@@ -104,8 +102,7 @@ def to_markup(record: dict[str, Any]) -> str:
         for m in sorted(opens.get(i, []), key=lambda m: (-m[1], m[2] != ITEM)):  # outer opens first
             out.append(OPEN + _marker(m, headers.get(m, {}), extra.get(m, [])) + SEP)
             stack.append(m)
-        if i < len(text):
-            out.append(text[i])
+    out.append(text[done:])
     return "".join(out)
 
 
@@ -126,7 +123,6 @@ class _Open:
     start: int
     header: str
     line: int
-    children: list[int] = field(default_factory=list)
 
 
 def parse(markup: str, expected_sha1: str | None = None) -> dict[str, Any]:
@@ -162,7 +158,7 @@ def parse(markup: str, expected_sha1: str | None = None) -> dict[str, Any]:
     if stack:
         raise MarkupError(f"line {stack[-1].line}: '{OPEN}' never closed")
     plain = "".join(text)
-    if expected_sha1 is not None and sha1(plain) != expected_sha1:
+    if expected_sha1 is not None and text_sha1(plain) != expected_sha1:
         raise MarkupError("the text without markup differs from the letter (only markup may be edited)")
     return _record(plain, found)
 

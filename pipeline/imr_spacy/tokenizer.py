@@ -43,7 +43,7 @@ _GRADE_WORD_INFIX = r"(?<=[0-9][+-])(?=[A-Za-z])"
 
 #: A period glued between a number or closing bracket and a capitalized word ends a sentence:
 #: "2016.In" -> "2016", ".", "In"; "(right elbow).The" -> ..., ")", ".", "The".
-_NUMBER_PERIOD_INFIX = r"(?<=[0-9)\]])\.(?=[A-Z][a-z])"
+_SENTENCE_PERIOD_INFIX = r"(?<=[0-9)\]])\.(?=[A-Z][a-z])"
 _BRACKET_PERIOD_INFIX = r"(?<=[A-Za-z0-9])[)\]](?=\.[A-Z][a-z])"
 
 #: "#" stays a prefix except before a number ("#60" is one token).
@@ -56,7 +56,7 @@ def build_tokenizer(nlp: Language) -> Tokenizer:
     defaults = English.Defaults
     infixes = [p for p in defaults.infixes if p != _DIGIT_HYPHEN_INFIX] + [
         _GRADE_WORD_INFIX,
-        _NUMBER_PERIOD_INFIX,
+        _SENTENCE_PERIOD_INFIX,
         _BRACKET_PERIOD_INFIX,
     ]
     prefixes = [_HASH_NOT_NUMBER if p == _HASH_PREFIX else p for p in defaults.prefixes]
