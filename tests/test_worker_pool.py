@@ -64,38 +64,55 @@ def test_spawned_workers_load_the_model_themselves(model_dir: Path) -> None:
     assert [kind for kind, _, _ in got] == ["record"] * 4
 
 
-KILLER_RUN = """
-import json, os, sys
+KILLER_SCRIPT = """
+import json, os, sys, time
 import spacy
 from spacy.language import Language
-from imr_spacy.batch import BatchOptions
-from imr_spacy.inputs import Document
-from imr_spacy.worker_pool import annotate_items, can_fork
+
 
 @Language.component("imr_test_die")
 def die(doc):
     if "DIE" in doc.text:
         os._exit(3)  # a worker killed mid-chunk (segfault, OOM killer)
+    if "SLOW" in doc.text:
+        time.sleep(1)  # still running on the other worker when the pool breaks
     return doc
 
-texts = json.loads(sys.argv[2])
-items = [Document(f"d{i}", f"d{i}.txt", t) for i, t in enumerate(texts)]
-killer = spacy.blank("en")
-killer.add_pipe("imr_test_die")
-options = BatchOptions(model=sys.argv[1], include_text=False, batch_size=2, n_process=2)
-forked = can_fork()
-lines = [(kind, json.loads(line)) for chunk in annotate_items(items, options, killer) for kind, line, _ in chunk]
-print(json.dumps({"forked": forked, "lines": lines}))
+
+def main(model, texts_json, out_dir):
+    from imr_spacy.batch import BatchOptions
+    from imr_spacy.inputs import Document
+    from imr_spacy.worker_pool import annotate_items, can_fork
+
+    texts = json.loads(texts_json)
+    items = [Document(f"d{i}", f"d{i}.txt", t) for i, t in enumerate(texts)]
+    killer = spacy.blank("en")
+    killer.add_pipe("imr_test_die")
+    killer.meta["name"] = "killer"
+    if model == "killer":  # the replacement pool's workers die on it too
+        model = os.path.join(out_dir, "killer")
+        killer.to_disk(model)
+    options = BatchOptions(model=model, include_text=False, batch_size=2, n_process=2)
+    forked = can_fork()
+    lines = [(kind, json.loads(line)) for chunk in annotate_items(items, options, killer) for kind, line, _ in chunk]
+    print(json.dumps({"forked": forked, "lines": lines}))
+
+
+if __name__ == "__main__":  # spawned workers import this file again, for the component only
+    main(*sys.argv[1:])
 """
+TEXTS = [SENTENCES[0], "A SLOW one.", "This one will DIE here.", "Its chunk mate.", *SENTENCES[1:]]
 
 
-def test_a_dead_worker_costs_only_its_chunk_and_the_run_goes_on(model_dir: Path) -> None:
-    """Forked workers run a pipeline that kills its process on "DIE"; the spawned pool that
-    replaces them loads ``model_dir``, and the chunks in flight on the other worker run again.
-    In a fresh interpreter, so that no thread of the test session stops the fork."""
-    texts = [*SENTENCES[:2], "This one will DIE here.", "Its chunk mate.", *SENTENCES[2:]]
+def _killer_run(model: str, tmp_path: Path) -> list[tuple[str, dict[str, str]]]:
+    """``annotate_items`` on ``TEXTS`` with forked workers that die on "DIE" and a pool from ``model``.
+
+    In a fresh interpreter, so that no thread of the test session stops the fork.
+    """
+    script = tmp_path / "killer_run.py"
+    script.write_text(KILLER_SCRIPT, encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-c", KILLER_RUN, str(model_dir), json.dumps(texts)],
+        [sys.executable, str(script), model, json.dumps(TEXTS), str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -104,9 +121,24 @@ def test_a_dead_worker_costs_only_its_chunk_and_the_run_goes_on(model_dir: Path)
     out = json.loads(proc.stdout)
     assert out["forked"] is sys.platform.startswith("linux")
     lines = out["lines"]
-    assert [p["id"] for _, p in lines] == [f"d{i}" for i in range(len(texts))]
+    assert [p["id"] for _, p in lines] == [f"d{i}" for i in range(len(TEXTS))]
+    return lines
+
+
+def test_a_chunk_that_kills_its_worker_again_costs_only_that_chunk(tmp_path: Path) -> None:
+    """The chunk in flight beside the deadly one fails with it, runs again alone and is kept."""
+    lines = _killer_run("killer", tmp_path)
     dead = [p for kind, p in lines if kind == "error"]
     assert [p["id"] for p in dead] == ["d2", "d3"]
     assert {p["stage"] for p in dead} == {"worker"}
     assert all("DIE" not in p["reason"] for p in dead)
-    assert all(kind == "record" for kind, _ in lines[4:])
+    assert [kind for kind, _ in lines[:2] + lines[4:]] == ["record"] * (len(TEXTS) - 2)
+
+
+def test_a_worker_killed_once_costs_nothing(model_dir: Path, tmp_path: Path) -> None:
+    """Forked workers die on "DIE"; the spawned pool that replaces them loads ``model_dir`` and
+    annotates every chunk the break failed, the deadly one included."""
+    lines = _killer_run(str(model_dir), tmp_path)
+    assert [kind for kind, _ in lines] == ["record"] * len(TEXTS)
+    by_replacement = {p["id"] for _, p in lines if p["pipeline"]["name"] != "en_killer"}
+    assert {"d2", "d3"} <= by_replacement

@@ -9,8 +9,9 @@
   thread for that reason.
 - Transfer. Workers send back each result as its finished JSONL line and the counts the summary
   needs, so the parent only writes bytes; it does not encode records.
-- Failure. A worker that dies breaks the pool: its chunks become one ``worker`` error per item,
-  and a new (spawned) pool takes the chunks still in flight.
+- Failure. A worker that dies breaks the pool, which fails every chunk in flight. A new
+  (spawned) pool takes over and runs each failed chunk again by itself: a chunk that kills its
+  worker again becomes one ``worker`` error per item; the others lose nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -113,25 +114,38 @@ class WorkerPool:
             try:
                 window.append((chunk, self.pool.submit(_work, chunk)))
             except BrokenProcessPool:
-                self._restart(window)
+                self._recover(window)
                 window.append((chunk, self.pool.submit(_work, chunk)))
             yield from self._drain(window, keep=2 * self.options.n_process - 1)
         yield from self._drain(window, keep=0)
 
     def _drain(self, window: Window, keep: int) -> Iterator[list[Encoded]]:
-        """Results of the oldest chunks until ``keep`` are left in flight (a broken pool is replaced)."""
+        """Results of the oldest chunks until ``keep`` are left in flight (a broken pool is recovered)."""
         while len(window) > keep:
-            results, broken = _collect(*window.popleft())
-            if broken and window:
-                self._restart(window)
-            yield results
+            if _broke(window[0][1]):
+                self._recover(window)
+            yield _collect(*window.popleft())
 
-    def _restart(self, window: Window) -> None:
-        """A new, spawned pool after a worker died, with the chunks still in flight submitted again."""
+    def _recover(self, window: Window) -> None:
+        """After a worker died: a new, spawned pool, and every chunk the break failed run again alone.
+
+        A broken pool fails every chunk in flight, not only the one that killed its worker, so
+        each of them runs again by itself: one that kills its worker again keeps its ``worker``
+        errors, the others (and one whose worker was killed from outside) get their results.
+        """
+        wait([future for _, future in window])
+        self._replace_pool()
+        for i, (chunk, future) in enumerate(window):
+            if not _broke(future):
+                continue
+            rerun = self.pool.submit(_work, chunk)
+            if _broke(rerun):
+                self._replace_pool()
+            window[i] = (chunk, rerun)
+
+    def _replace_pool(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = self._spawned()
-        for i, (chunk, _) in enumerate(window):
-            window[i] = (chunk, self.pool.submit(_work, chunk))
 
     def close(self) -> None:
         """Stop the workers (waiting for the ones still running)."""
@@ -146,11 +160,15 @@ class WorkerPool:
         self.close()
 
 
-def _collect(chunk: list[Item], future: Future[list[Encoded]]) -> tuple[list[Encoded], bool]:
-    """The chunk's results, or one ``worker`` error per item when its process died."""
+def _broke(future: Future[list[Encoded]]) -> bool:
+    """Wait for ``future``; True when its worker died (the pool broke) before it finished."""
+    return isinstance(future.exception(), BrokenProcessPool)
+
+
+def _collect(chunk: list[Item], future: Future[list[Encoded]]) -> list[Encoded]:
+    """The chunk's results, or one ``worker`` error per item when its process failed."""
     try:
-        return future.result(), False
+        return future.result()
     except Exception as exc:
         reason = f"worker process failed ({type(exc).__name__})"
-        errors = [("error", error_line(item.id, item.source, reason, "worker")) for item in chunk]
-        return encode_results(errors), isinstance(exc, BrokenProcessPool)
+        return encode_results([("error", error_line(item.id, item.source, reason, "worker")) for item in chunk])
