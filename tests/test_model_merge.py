@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from imr_spacy.exports.tokens import imr_tokenizer_nlp
 from imr_spacy.model_merge import POLICIES, ModelMerge, ModelStash, merge_spans
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -16,7 +17,7 @@ TEXT = "Request for physical therapy x 12 for chronic low back pain dated 02/23/
 
 @pytest.fixture(scope="module")
 def blank() -> Language:
-    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
+    return imr_tokenizer_nlp()
 
 
 def span(doc: Doc, phrase: str, label: str) -> Span:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from imr_spacy.extensions import section_title_at
 from imr_spacy.records import text_sha1
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from corpus.real_letters import __main__ as real_letters
+from corpus.real_letters import markup
 
-markup = importlib.import_module("corpus.real_letters.markup")
-real_letters = importlib.import_module("corpus.real_letters.__main__")
+ROOT = Path(__file__).resolve().parents[1]
 
 TEXT = "Physical Therapy x 12: Upheld\nMTUS Chronic Pain Guidelines Page(s): 98-99. No therapy reports, DTR 2+."
 
@@ -115,6 +112,6 @@ def test_committed_markup_builds_into_the_committed_gold_files(tmp_path: Path) -
 
 def test_section_of_an_offset() -> None:
     bounds = [[10, 50, "CLINICAL CASE SUMMARY"], [50, 90, "IMR ISSUES, DECISIONS AND RATIONALES"]]
-    assert real_letters.section_at(bounds, 5) is None
-    assert real_letters.section_at(bounds, 10) == "CLINICAL CASE SUMMARY"
-    assert real_letters.section_at(bounds, 89) == "IMR ISSUES, DECISIONS AND RATIONALES"
+    assert section_title_at(bounds, 5) is None
+    assert section_title_at(bounds, 10) == "CLINICAL CASE SUMMARY"
+    assert section_title_at(bounds, 89) == "IMR ISSUES, DECISIONS AND RATIONALES"

@@ -15,6 +15,8 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
+from corpus.generator import report
+
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = "The patient has lumbar strain and requests Zorvolex 35mg. An adequate rationale was not given on 02/03/2015."
 
@@ -144,9 +146,6 @@ def test_mask_held_out_leaves_test_only_terms_unannotated(tmp_path: Path) -> Non
     """A span holding a test-only term is a missing value for the NER and the tagger, not an entity or O;
     a dev-only term stays an entity."""
     convert = _convert()
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    report = importlib.import_module("corpus.generator.report")
     dev_term = next(k for k in report.split_only_terms("dev") if k.isalpha())
     test_term = next(k for k in report.split_only_terms("test") if k.isalpha())
     text = f"She had {dev_term}, {test_term} and physical therapy."
@@ -170,15 +169,12 @@ def test_mask_held_out_leaves_test_only_terms_unannotated(tmp_path: Path) -> Non
 
 def test_real_training_letters_teach_no_held_out_term(tmp_path: Path) -> None:
     """Converted for training, the real letters keep no entity holding a test-only corpus term."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     n = _convert().convert(ROOT / "corpus" / "real_train.jsonl", tmp_path / "real.spacy", mask_held_out=True)
     docs = _docs(tmp_path / "real.spacy")
     splits = json.loads((ROOT / "corpus" / "real_letters" / "splits.json").read_text(encoding="utf-8"))
     assert n == len(docs) == len(splits["real_train"])
-    report = importlib.import_module("corpus.generator.report")
-    patterns = report.held_out_patterns()
+    pattern = report.held_out_pattern()
     ents = [report.span_key(e.text) for d in docs for e in d.ents]
     assert len(ents) > 2000
-    assert not [e for e in ents if any(p.search(e) for p in patterns)]
+    assert not [e for e in ents if pattern.search(e)]
     assert sum(1 for d in docs for t in d if t.ent_iob_ == "") > 100  # the masked spans are missing, not O

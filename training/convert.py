@@ -26,7 +26,7 @@ then also occurs where treatments are named, so the model has to read the contex
 alone teach it that an unfamiliar medical word is a diagnosis ("iontophoresis", "cryoneurolysis").
 
 ``--mask-held-out`` leaves every span that contains a test-only term of the corpus vocabulary
-(``corpus.generator.report.held_out_patterns``) without annotation: its tokens are missing values for the
+(``corpus.generator.report.held_out_pattern``) without annotation: its tokens are missing values for the
 NER and the tagger, neither entity nor ``O``. The hand-corrected real letters (``corpus/real_train.jsonl``)
 name real drugs and procedures that the synthetic test split holds out ("tizanidine", "electromyography");
 masked, they teach the model nothing about those terms, so the test split still measures generalization to
@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import spacy
+from imr_spacy.exports.tokens import imr_tokenizer_nlp
 from imr_spacy.model_merge import read_word_list, site_word_set
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
@@ -69,11 +69,6 @@ _SKIP_START = ("Other", "Unspecified", "Poisoning", "Adverse effect", "Underdosi
 _DESC_TAIL = re.compile(
     r",? (?:initial|subsequent) encounter.*$|, sequela$|,? unspecified\b.*$|,? not elsewhere classified"
 )
-
-
-def make_nlp() -> Language:
-    """A blank English pipeline with the project tokenizer."""
-    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
 
 
 def general_words(records: list[dict[str, Any]], path: Path = WORDS) -> list[str]:
@@ -177,15 +172,10 @@ def held_out_mask() -> Callable[[str], bool]:
     root = str(Path(__file__).resolve().parents[1])
     if root not in sys.path:
         sys.path.insert(0, root)
-    from corpus.generator.report import held_out_patterns, span_key
+    from corpus.generator.report import held_out_pattern, span_key
 
-    patterns = held_out_patterns(("test",))
-
-    def masked(text: str) -> bool:
-        key = span_key(text)
-        return any(p.search(key) for p in patterns)
-
-    return masked
+    pattern = held_out_pattern(("test",))
+    return lambda text: pattern.search(span_key(text)) is not None
 
 
 def gold_doc(
@@ -278,7 +268,7 @@ def convert(
     """Write ``dest`` (.spacy) from the gold JSONL ``src``; returns the number of docs written."""
     if mask_held_out and augment:
         raise ValueError("--mask-held-out is for letters converted without --augment (copies drop missing values)")
-    nlp = nlp or make_nlp()
+    nlp = nlp or imr_tokenizer_nlp()
     with src.open(encoding="utf-8") as fh:
         records = [json.loads(line) for line in fh if line.strip()]
     words = general_words(records) if augment else []

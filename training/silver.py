@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 import spacy
+from imr_spacy.exports.tokens import imr_tokenizer_nlp
 from imr_spacy.pdf_reader import DocumentError, read_pdf
 from spacy.tokens import DocBin
 
@@ -38,7 +39,7 @@ def main() -> None:
     ap.add_argument("dest", type=Path)
     args = ap.parse_args()
     rules = spacy.load(args.pipeline)
-    blank = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
+    blank = imr_tokenizer_nlp()
     db = DocBin(store_user_data=False)
     texts = texts_of(args.texts)
     for text, doc in zip(texts, rules.pipe(texts), strict=True):

@@ -43,9 +43,9 @@ def main() -> None:
     splits = generate(args.seed, args.n)
     nlp = None
     if not args.no_check:
-        import spacy
+        from imr_spacy.exports.tokens import imr_tokenizer_nlp
 
-        nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
+        nlp = imr_tokenizer_nlp()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for split, docs in splits.items():

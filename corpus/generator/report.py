@@ -54,10 +54,10 @@ def split_only_terms(split: str) -> list[str]:
     return sorted(keys)
 
 
-def held_out_patterns(splits: tuple[str, ...] = ("test",)) -> list[re.Pattern[str]]:
-    """One word-bounded pattern per term of the ``splits`` pools, matching :func:`span_key` text that holds it."""
-    keys = sorted({k for split in splits for k in split_only_terms(split)})
-    return [re.compile(rf"(?<!\w){re.escape(k)}(?!\w)") for k in keys]
+def held_out_pattern(splits: tuple[str, ...] = ("test",)) -> re.Pattern[str]:
+    """One pattern that finds any term of the ``splits`` pools, word-bounded, in :func:`span_key` text."""
+    keys = sorted({k for split in splits for k in split_only_terms(split)}, key=lambda k: (-len(k), k))
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, keys)) + r")(?!\w)")
 
 
 def rule_lexicon(patterns: Path) -> str:

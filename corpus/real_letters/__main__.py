@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from imr_spacy.exports.tokens import imr_tokenizer_nlp
+from imr_spacy.extensions import LABEL_ATTRS, section_title_at
 from imr_spacy.model_merge import OPEN_LABELS
-from imr_spacy.records import text_sha1
+from imr_spacy.records import decision_record, plain, text_sha1
 
 from .markup import parse, to_markup
 
@@ -29,9 +31,6 @@ SPLIT_FILES = {"real_train": "real_train.jsonl", "real_dev": "real_dev.jsonl"}
 
 def pipeline_record(doc: Any) -> dict[str, Any]:
     """The gold-format record of the pipeline's annotation of ``doc`` (the pre-annotation)."""
-    from imr_spacy.extensions import LABEL_ATTRS
-    from imr_spacy.records import plain
-
     spans = []
     for ent in doc.ents:
         attrs: dict[str, Any] = {"is_negated": bool(ent._.is_negated)} if ent.label_ in OPEN_LABELS else {}
@@ -40,17 +39,9 @@ def pipeline_record(doc: Any) -> dict[str, Any]:
                 attrs[name] = plain(getattr(ent._, name))
         spans.append({"start": ent.start_char, "end": ent.end_char, "label": ent.label_, "attrs": attrs})
     decisions = []
-    for dec in doc._.decisions:
-        if dec.get("item") is None or dec.get("decision") is None:
-            continue
-        decisions.append(
-            {
-                "item": plain(dec["item"]),
-                "outcome": dec["outcome"],
-                "decision": plain(dec["decision"]),
-                "guidelines": [plain(g) for g in dec.get("guidelines") or [] if g is not None],
-            }
-        )
+    for dec in map(decision_record, doc._.decisions):
+        if dec["item"] is not None and dec["decision"] is not None:
+            decisions.append({k: dec[k] for k in ("item", "outcome", "decision", "guidelines")})
     return {"text": doc.text, "spans": spans, "decisions": decisions}
 
 
@@ -82,21 +73,12 @@ def preannotate(pipeline: str, pdfs: list[Path], out: Path) -> int:
     return 0
 
 
-def section_at(sections: list[list[Any]], offset: int) -> str | None:
-    """The title of the section holding ``offset`` (None in the header block)."""
-    title = None
-    for start, end, name in sections:
-        if start <= offset < end:
-            title = name
-    return title
-
-
 def gold_record(path: Path, split: str) -> dict[str, Any]:
     """The gold record of one markup file (raises MarkupError, a ValueError)."""
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     rec = parse(path.read_text(encoding="utf-8"), meta["sha1"])
     for span in rec["spans"]:
-        span["attrs"]["section"] = section_at(meta["sections"], span["start"])
+        span["attrs"]["section"] = section_title_at(meta["sections"], span["start"])
     decisions = [{k: d[k] for k in ("item", "outcome", "guidelines")} for d in rec["decisions"]]
     return {
         "id": meta["id"],
@@ -118,15 +100,9 @@ def checked_record(path: Path, split: str, nlp: Any) -> tuple[dict[str, Any] | N
     return rec, check_record(rec, nlp)
 
 
-def _nlp() -> Any:
-    import spacy
-
-    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "imr_spacy.Tokenizer.v1"}}})
-
-
 def check(paths: list[Path]) -> int:
     """Print the problems of each markup file (all of ``markup/`` when none are given); 1 if any."""
-    nlp = _nlp()
+    nlp = imr_tokenizer_nlp()
     paths = paths or sorted(MARKUP_DIR.glob("*.txt"))
     bad = 0
     for path in paths:
@@ -140,7 +116,7 @@ def check(paths: list[Path]) -> int:
 
 def build(out: Path, markup: Path = MARKUP_DIR) -> int:
     """Write the JSONL file of each split in ``splits.json`` from the markup files in ``markup``."""
-    nlp = _nlp()
+    nlp = imr_tokenizer_nlp()
     splits: dict[str, list[str]] = json.loads(SPLITS.read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)
     for split, ids in splits.items():

@@ -82,16 +82,20 @@ CONTEXT_ATTRS: tuple[str, ...] = (
 SECTIONS_KEY = "sections"
 
 
-def section_of(span: Span) -> str | None:
-    """Title of the section a span starts in, from ``doc._.section_bounds``."""
-    bounds = span.doc._.section_bounds
+def section_title_at(bounds: list[list[Any]] | None, offset: int) -> str | None:
+    """Title of the section holding character ``offset``; ``bounds`` are sorted [start, end, title]."""
     if not bounds:
         return None
-    i = bisect_right(bounds, span.start_char, key=lambda b: b[0]) - 1
+    i = bisect_right(bounds, offset, key=lambda b: b[0]) - 1
     if i < 0:
         return None
     start, end, title = bounds[i]
-    return title if start <= span.start_char < end else None
+    return title if start <= offset < end else None
+
+
+def section_of(span: Span) -> str | None:
+    """Title of the section a span starts in, from ``doc._.section_bounds``."""
+    return section_title_at(span.doc._.section_bounds, span.start_char)
 
 
 def _span_from(doc: Doc, offsets: list[int] | tuple[int, int] | None) -> Span | None:

@@ -108,14 +108,15 @@ def doc_to_record(
         entities.append(entity)
     record["entities"] = entities
     record["sections"] = [{"start": s, "end": e, "title": t} for s, e, t in doc._.section_bounds or []]
-    record["decisions"] = [_decision(d) for d in doc._.decisions]
+    record["decisions"] = [decision_record(d) for d in doc._.decisions]
     record["relations"] = [{"head": plain(h), "child": plain(c), "label": lab} for h, c, lab in doc._.relations]
     record["case"] = plain(doc._.case or {})
     record["pipeline"] = dict(pipeline)
     return record
 
 
-def _decision(dec: dict[str, Any]) -> dict[str, Any]:
+def decision_record(dec: dict[str, Any]) -> dict[str, Any]:
+    """One ``doc._.decisions`` entry as JSON data (Spans as [start, end])."""
     return {
         "item": plain(dec.get("item")),
         "treatment": plain(dec.get("treatment")),
